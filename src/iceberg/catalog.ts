@@ -4,6 +4,7 @@
  * (file, Glue, REST) receives the same object.
  */
 import { FloeError } from '../errors.js';
+import type { FileIO } from './io/fileio.js';
 import type { Schema } from './spec/schema.js';
 import type { PartitionSpec, Snapshot, SortOrder, TableMetadata } from './spec/model.js';
 
@@ -57,6 +58,8 @@ export interface LoadedTable {
   readonly identifier: TableIdentifier;
   readonly metadataLocation: string;
   readonly metadata: TableMetadata;
+  /** How to reach this table's files (a REST catalog may vend per-table credentials). */
+  readonly io: FileIO;
 }
 
 export interface CreateTableRequest {

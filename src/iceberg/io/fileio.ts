@@ -36,4 +36,17 @@ export interface FileIO {
   delete(path: string): Promise<void>;
   /** Files whose path starts with `prefix` (recursive). */
   list(prefix: string): Promise<FileInfo[]>;
+  /**
+   * Immediate children of a directory (S3: delimiter listing), so a catalog can walk namespaces
+   * without listing every data file below them. Optional: callers fall back to list().
+   */
+  listDir?(dir: string): Promise<DirListing>;
+  /** Removes everything below `dir` (and the directory itself where directories exist). Optional. */
+  deleteDirectory?(dir: string): Promise<void>;
+}
+
+export interface DirListing {
+  files: FileInfo[];
+  /** Child directory names (not paths), without trailing slash. */
+  dirs: string[];
 }
