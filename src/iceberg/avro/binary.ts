@@ -159,7 +159,8 @@ export class AvroReader {
   readonly end: number;
 
   constructor(buf: Uint8Array, pos = 0, end = buf.length) {
-    this.buf = buf;
+    // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array over the same memory.
+    this.buf = Buffer.isBuffer(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = pos;
     this.end = end;

@@ -186,10 +186,15 @@ function register(named: Map<string, AvroNode>, name: string, node: AvroNode): v
   named.set(name, node);
 }
 
+const unwrapped = new WeakMap<UnionNode, AvroNode>();
+
 /** The non-null branch of an optional union ([null, T] or [T, null]); other nodes unchanged. */
 export function unwrapOptional(node: AvroNode): AvroNode {
   if (node.kind !== 'union') return node;
+  const cached = unwrapped.get(node);
+  if (cached) return cached;
   const nonNull = node.branches.filter((b) => b.kind !== 'null');
-  if (nonNull.length === 1) return nonNull[0]!;
-  throw new FloeError('unsupported', 'avro: unions other than [null, T] are not supported here');
+  if (nonNull.length !== 1) throw new FloeError('unsupported', 'avro: unions other than [null, T] are not supported here');
+  unwrapped.set(node, nonNull[0]!);
+  return nonNull[0]!;
 }

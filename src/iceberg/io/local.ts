@@ -5,7 +5,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FloeError } from '../../errors.js';
 import type { DirListing, FileInfo, FileIO, OutputStream, WriteOptions } from './fileio.js';
@@ -22,7 +33,9 @@ export function isTempName(name: string): boolean {
 }
 
 function errCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
 }
 
 function ioError(op: string, path: string, err: unknown): FloeError {
@@ -123,7 +136,8 @@ export class LocalFileIO implements FileIO {
       try {
         fh = await open(target, 'wx');
       } catch (e) {
-        if (errCode(e) === 'EEXIST') throw new FloeError('commit-conflict', `${path} already exists`, { cause: e });
+        if (errCode(e) === 'EEXIST')
+          throw new FloeError('commit-conflict', `${path} already exists`, { cause: e });
         throw e;
       }
       try {

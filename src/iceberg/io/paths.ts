@@ -15,7 +15,10 @@ export function schemeOf(path: string): Scheme {
   if (S3_SCHEMES.some((s) => lower.startsWith(s))) return 's3';
   if (lower.startsWith('memory:')) return 'memory';
   if (lower.startsWith('file:') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return 'file';
-  throw new FloeError('unsupported', `unsupported storage scheme in "${path}" (expected a local path, file:// or s3://)`);
+  throw new FloeError(
+    'unsupported',
+    `unsupported storage scheme in "${path}" (expected a local path, file:// or s3://)`,
+  );
 }
 
 export interface S3Location {

@@ -19,7 +19,10 @@ const codePoints = (s: string): number => Array.from(s).length;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-const int64 = fc.oneof(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), fc.constantFrom(INT64_MIN, INT64_MAX, 0n, -1n));
+const int64 = fc.oneof(
+  fc.bigInt({ min: INT64_MIN, max: INT64_MAX }),
+  fc.constantFrom(INT64_MIN, INT64_MAX, 0n, -1n),
+);
 const uuid = fc.uuid().map((u) => u.toLowerCase());
 /** Strings that stress code point handling: supplementary planes, the surrogate gap, the max code point. */
 const unicodeString = fc.oneof(
@@ -62,11 +65,13 @@ describe('encodeValue / decodeValue', () => {
     expect(hex(encodeValue(t.double, 1))).toBe('000000000000f03f');
     expect(hex(encodeValue(t.string, 'iceberg'))).toBe('69636562657267');
     expect(hex(encodeValue(t.string, 'é😀'))).toBe('c3a9f09f9880');
-    expect(hex(encodeValue(t.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7'))).toBe('f79c3e09677c4bbda4793f349cb785e7');
+    expect(hex(encodeValue(t.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7'))).toBe(
+      'f79c3e09677c4bbda4793f349cb785e7',
+    );
     expect(hex(encodeValue(t.decimal(9, 2), 1420n))).toBe('058c'); // 14.20
   });
 
-  it('writes decimals in the minimum number of two\'s-complement bytes', () => {
+  it("writes decimals in the minimum number of two's-complement bytes", () => {
     const cases: [bigint, string][] = [
       [0n, '00'],
       [1n, '01'],
@@ -92,7 +97,9 @@ describe('encodeValue / decodeValue', () => {
 
   it('rejects bytes of the wrong width with invalid-metadata', () => {
     expect(() => decodeValue(t.int, Uint8Array.of(1, 2))).toThrow(/4 bytes/);
-    expect(() => decodeValue(t.long, Uint8Array.of(1))).toThrow(expect.objectContaining({ kind: 'invalid-metadata' }));
+    expect(() => decodeValue(t.long, Uint8Array.of(1))).toThrow(
+      expect.objectContaining({ kind: 'invalid-metadata' }),
+    );
     expect(() => decodeValue(t.string, Uint8Array.of(0xff))).toThrow(/UTF-8/);
   });
 
@@ -141,7 +148,9 @@ describe('compareValues', () => {
   it('orders binary unsigned and uuids by their bytes', () => {
     expect(compareValues(t.binary, Uint8Array.of(0x7f), Uint8Array.of(0x80))).toBe(-1);
     expect(compareValues(t.binary, Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0))).toBe(-1);
-    expect(compareValues(t.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7', '079c3e09-677c-4bbd-a479-3f349cb785e7')).toBe(1);
+    expect(
+      compareValues(t.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7', '079c3e09-677c-4bbd-a479-3f349cb785e7'),
+    ).toBe(1);
   });
 
   it('agrees with the unsigned order of the UTF-8 bytes (property)', () => {
@@ -205,7 +214,11 @@ describe('bound truncation', () => {
           // Valid UTF-8 round trip: no lone surrogates produced.
           expect(decodeValue(t.string, encodeValue(t.string, hi))).toBe(hi);
         } else {
-          expect(Array.from(v).slice(0, w).every((c) => c.codePointAt(0) === 0x10ffff)).toBe(true);
+          expect(
+            Array.from(v)
+              .slice(0, w)
+              .every((c) => c.codePointAt(0) === 0x10ffff),
+          ).toBe(true);
         }
       }),
       { numRuns: 2000 },
@@ -214,7 +227,10 @@ describe('bound truncation', () => {
 
   it('truncated binary bounds bound the value and fit the width (property)', () => {
     const bytes = fc.uint8Array({ maxLength: 30 }).chain((b) =>
-      fc.constantFrom(b, b.map((x) => (x > 128 ? 0xff : x))),
+      fc.constantFrom(
+        b,
+        b.map((x) => (x > 128 ? 0xff : x)),
+      ),
     );
     fc.assert(
       fc.property(bytes, fc.integer({ min: 1, max: 20 }), (v, w) => {

@@ -14,8 +14,12 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 function wrongValue(type: PrimitiveType, value: Value): FloeError {
-  const shown = typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? 'bytes' : JSON.stringify(value);
-  return new FloeError('internal', `cannot encode ${String(shown)} (${typeof value}) as Iceberg ${type.kind}`);
+  const shown =
+    typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? 'bytes' : JSON.stringify(value);
+  return new FloeError(
+    'internal',
+    `cannot encode ${String(shown)} (${typeof value}) as Iceberg ${type.kind}`,
+  );
 }
 
 function badBytes(type: PrimitiveType, bytes: Uint8Array, expected: string): FloeError {
@@ -37,7 +41,8 @@ function toBigInt(type: PrimitiveType, value: Value): bigint {
 }
 
 function toInt32(type: PrimitiveType, value: Value): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff)
+    return value;
   if (typeof value === 'bigint' && value >= -0x80000000n && value <= 0x7fffffffn) return Number(value);
   throw wrongValue(type, value);
 }
@@ -299,7 +304,8 @@ export function truncateUpperBound(type: PrimitiveType, value: Value, width: num
 }
 
 function checkWidth(width: number): void {
-  if (!Number.isInteger(width) || width < 1) throw new FloeError('internal', `bound truncation width must be >= 1, got ${width}`);
+  if (!Number.isInteger(width) || width < 1)
+    throw new FloeError('internal', `bound truncation width must be >= 1, got ${width}`);
 }
 
 const MAX_CODE_POINT = 0x10ffff;

@@ -1,13 +1,38 @@
 /**
- * Column batches -> Parquet data files with Iceberg field ids and per-file metrics -> DataFile.
- * OWNER: parquet writer helper. Stub signatures agreed by all modules.
+ * Column batches -> Parquet data files with Iceberg field ids and per-file metrics -> DataFile,
+ * and back. OWNER: parquet writer helper.
+ *
+ * Files: parquet-schema.ts (type mapping), column-buffer.ts (buffering + metrics in one pass),
+ * metrics.ts (metrics modes, bounds), codecs.ts, parquet-file.ts (one streamed file),
+ * partitioned-writer.ts (routing, row groups, rolling, memory cap), reader.ts.
  */
 import type { FileIO } from '../io/fileio.js';
 import type { DataFile, PartitionSpec } from '../spec/model.js';
 import type { Schema } from '../spec/schema.js';
 import type { ColumnBatch } from './batch.js';
+import type { ParquetCodec } from './codecs.js';
+import { PartitionedDataWriter } from './partitioned-writer.js';
+import { readParquetFile } from './reader.js';
 
-export type ParquetCodec = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
+export type { ParquetCodec } from './codecs.js';
+export { CODEC_PROPERTY, COMPRESSION_LEVEL_PROPERTY, DEFAULT_CODEC, resolveCodec } from './codecs.js';
+export {
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_ROW_GROUP_ROWS,
+  DEFAULT_ROW_GROUP_SIZE,
+  DEFAULT_TARGET_FILE_SIZE,
+  ROW_GROUP_SIZE_PROPERTY,
+  TARGET_FILE_SIZE_PROPERTY,
+} from './partitioned-writer.js';
+export {
+  METRICS_COLUMN_PREFIX,
+  METRICS_DEFAULT_PROPERTY,
+  METRICS_MAX_INFERRED_PROPERTY,
+  parseMetricsMode,
+  resolveMetricsModes,
+  type MetricsMode,
+} from './metrics.js';
+export { parquetSchemaFor } from './parquet-schema.js';
 
 export interface DataWriterOptions {
   io: FileIO;
@@ -15,20 +40,34 @@ export interface DataWriterOptions {
   spec: PartitionSpec;
   /** Directory under which files go: `<dataLocation>/<partition path>/<file name>.parquet`. */
   dataLocation: string;
-  /** Table properties: write.parquet.compression-codec, write.target-file-size-bytes,
-   *  write.parquet.row-group-size-bytes, write.metadata.metrics.* . */
+  /** Table properties: write.parquet.compression-codec, write.parquet.compression-level,
+   *  write.target-file-size-bytes, write.parquet.row-group-size-bytes, write.metadata.metrics.* . */
   properties?: Readonly<Record<string, string>>;
   /** Overrides the property. */
   codec?: ParquetCodec;
+  /** Overrides write.parquet.compression-level (ZSTD default 3, gzip default 6). */
+  compressionLevel?: number;
   /** Overrides the property (default 512 MiB as in Java). */
   targetFileSizeBytes?: number;
-  /** Unique per writer, e.g. `<uuid>`; file names are `<prefix>-<n>.parquet`. */
+  /** Overrides write.parquet.row-group-size-bytes (default 128 MiB, estimated on raw values). */
+  rowGroupSizeBytes?: number;
+  /** At most this many rows per row group (default 1,000,000). */
+  rowGroupRows?: number;
+  /**
+   * Cap on the raw bytes buffered across all open files (default 64 MiB); past it the largest
+   * buffer becomes a row group early. This is what bounds memory with many open partitions.
+   */
+  maxBufferedBytes?: number;
+  /** Parquet footer min/max/null statistics per column chunk (default true). */
+  parquetStatistics?: boolean;
+  /** Unique per writer, e.g. `<uuid>`; file names are `<prefix>-<n>.parquet` (default a random UUID). */
   fileNamePrefix?: string;
 }
 
 /**
  * Accepts batches, routes rows to their partitions, rolls files at the target size and returns
  * the DataFiles (with metrics) on close. Holds at most one open file per partition.
+ * Calls must be awaited one at a time; after a failed write() the only valid call is abort().
  */
 export interface DataWriter {
   write(batch: ColumnBatch): Promise<void>;
@@ -37,16 +76,16 @@ export interface DataWriter {
   abort(): Promise<void>;
 }
 
-export function createDataWriter(_options: DataWriterOptions): DataWriter {
-  throw new Error('not implemented');
+export function createDataWriter(options: DataWriterOptions): DataWriter {
+  return new PartitionedDataWriter(options);
 }
 
 /** Reads a Parquet data file back as column batches keyed by Iceberg field id (projection by id). */
-export async function* readDataFile(
-  _io: FileIO,
-  _path: string,
-  _schema: Schema,
-  _fieldIds?: readonly number[],
+export function readDataFile(
+  io: FileIO,
+  path: string,
+  schema: Schema,
+  fieldIds?: readonly number[],
 ): AsyncIterable<ColumnBatch> {
-  throw new Error('not implemented');
+  return readParquetFile(io, path, schema, fieldIds);
 }

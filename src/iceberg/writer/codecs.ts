@@ -1,0 +1,102 @@
+/**
+ * Parquet compression codecs: which one a table asks for, and the compress/decompress functions
+ * hyparquet(-writer) needs. Snappy is built into both libraries; gzip comes from node:zlib; ZSTD
+ * from a wasm build (@bokuweb/zstd-wasm) so that no native module has to compile on install.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { FloeError } from '../../errors.js';
+
+export type ParquetCodec = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
+export type ParquetCodecName = 'ZSTD' | 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
+
+export const CODEC_PROPERTY = 'write.parquet.compression-codec';
+export const COMPRESSION_LEVEL_PROPERTY = 'write.parquet.compression-level';
+/** Java Iceberg's default since 1.4; also what Athena and Trino write. */
+export const DEFAULT_CODEC: ParquetCodec = 'zstd';
+/** zstd's own default level, the one parquet-java uses when no level is configured. */
+const DEFAULT_ZSTD_LEVEL = 3;
+
+const CODECS: readonly ParquetCodec[] = ['zstd', 'snappy', 'gzip', 'uncompressed'];
+
+export function isParquetCodec(text: string): text is ParquetCodec {
+  return (CODECS as readonly string[]).includes(text);
+}
+
+/** The codec option wins over the table property, which wins over the default. */
+export function resolveCodec(option: ParquetCodec | undefined, properties: Readonly<Record<string, string>>): ParquetCodec {
+  if (option !== undefined) {
+    if (!isParquetCodec(option)) throw new FloeError('config', `unsupported Parquet codec "${String(option)}"`);
+    return option;
+  }
+  const text = properties[CODEC_PROPERTY];
+  if (text === undefined) return DEFAULT_CODEC;
+  const codec = text.trim().toLowerCase();
+  if (!isParquetCodec(codec)) {
+    throw new FloeError(
+      'config',
+      `table property ${CODEC_PROPERTY}="${text}" is not supported; use one of ${CODECS.join(', ')}`,
+    );
+  }
+  return codec;
+}
+
+/** `write.parquet.compression-level`, or undefined for the codec's default. */
+export function resolveCompressionLevel(properties: Readonly<Record<string, string>>): number | undefined {
+  const text = properties[COMPRESSION_LEVEL_PROPERTY];
+  if (text === undefined || text.trim() === '') return undefined;
+  const level = Number(text);
+  if (!Number.isInteger(level)) {
+    throw new FloeError('config', `table property ${COMPRESSION_LEVEL_PROPERTY}="${text}" must be an integer`);
+  }
+  return level;
+}
+
+export function codecName(codec: ParquetCodec): ParquetCodecName {
+  return codec.toUpperCase() as ParquetCodecName;
+}
+
+type Compress = (input: Uint8Array) => Uint8Array;
+type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
+
+let zstdReady: Promise<void> | undefined;
+
+/** The wasm module must be instantiated once per process before the first (de)compression. */
+export function ensureZstd(): Promise<void> {
+  zstdReady ??= zstdInit().catch((err: unknown) => {
+    zstdReady = undefined;
+    throw new FloeError('internal', `could not initialise the ZSTD wasm module: ${String(err)}`, { cause: err });
+  });
+  return zstdReady;
+}
+
+/**
+ * Compressors for hyparquet-writer. Async because ZSTD needs its wasm module; snappy is built into
+ * hyparquet-writer and needs no entry.
+ */
+export async function compressorsFor(codec: ParquetCodec, level?: number): Promise<Record<string, Compress>> {
+  switch (codec) {
+    case 'zstd': {
+      await ensureZstd();
+      const zstdLevel = level ?? DEFAULT_ZSTD_LEVEL;
+      return { ZSTD: (input) => zstdCompress(input, zstdLevel) };
+    }
+    case 'gzip': {
+      const options = level === undefined ? {} : { level };
+      return { GZIP: (input) => gzipSync(input, options) };
+    }
+    case 'snappy':
+    case 'uncompressed':
+      return {};
+  }
+}
+
+/** Decompressors for hyparquet's reader (it has snappy built in, not gzip or ZSTD). */
+export async function decompressors(): Promise<Record<string, Decompress>> {
+  await ensureZstd();
+  return {
+    // Frames written by streaming encoders may omit the content size: the page header knows it.
+    ZSTD: (input, outputLength) => zstdDecompress(input, { defaultHeapSize: Math.max(outputLength, 1) }),
+    GZIP: (input) => gunzipSync(input),
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The DataWriter: routes each row of a batch to the open file of its partition, cuts row groups
+ * at `write.parquet.row-group-size-bytes` (or a row cap), rolls to a new file at
+ * `write.target-file-size-bytes`, and keeps the rows buffered across all open files under
+ * `maxBufferedBytes` by flushing the largest buffer early. Memory is thus bounded by that cap plus
+ * one row group being encoded, however large the input.
+ */
+import { randomUUID } from 'node:crypto';
+import { FloeError } from '../../errors.js';
+import type { DataFile } from '../spec/model.js';
+import { compilePartitioner, partitionPath } from '../spec/partition.js';
+import type { Value } from '../spec/types.js';
+import type { ColumnBatch } from './batch.js';
+import { compressorsFor, resolveCodec, resolveCompressionLevel } from './codecs.js';
+import { resolveMetricsModes } from './metrics.js';
+import { ParquetFileWriter, type FileWriterContext } from './parquet-file.js';
+import { parquetSchemaFor } from './parquet-schema.js';
+import type { DataWriter, DataWriterOptions } from './index.js';
+
+export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
+export const ROW_GROUP_SIZE_PROPERTY = 'write.parquet.row-group-size-bytes';
+/** Java Iceberg's defaults. */
+export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024;
+export const DEFAULT_ROW_GROUP_SIZE = 128 * 1024 * 1024;
+export const DEFAULT_ROW_GROUP_ROWS = 1_000_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Rows appended between two size checks: small enough to cut row groups near their target. */
+const SLICE_ROWS = 8192;
+/** Rows of the first slice, before any row size has been measured. */
+const FIRST_SLICE_ROWS = 256;
+
+function positiveIntProperty(properties: Readonly<Record<string, string>>, key: string, fallback: number): number {
+  const text = properties[key];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new FloeError('config', `table property ${key}="${text}" must be a positive integer`);
+  }
+  return n;
+}
+
+function positiveOption(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new FloeError('config', `${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/** A map key for a partition tuple; type-tagged so that 1 (int) and 1n (long) or '1' never meet. */
+function tupleKey(tuple: readonly Value[]): string {
+  let key = '';
+  for (const v of tuple) {
+    if (v === null) key += 'n|';
+    else if (v instanceof Uint8Array) key += 'b' + Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex') + '|';
+    else if (typeof v === 'string') key += 's' + v.length + ':' + v + '|';
+    else key += (typeof v)[0] + String(v) + '|';
+  }
+  return key;
+}
+
+function trimSlashes(location: string): string {
+  return location.replace(/\/+$/, '');
+}
+
+export class PartitionedDataWriter implements DataWriter {
+  private readonly options: DataWriterOptions;
+  private readonly ctx: FileWriterContext;
+  private readonly targetFileSize: number;
+  private readonly rowGroupBytes: number;
+  private readonly rowGroupRows: number;
+  private readonly maxBufferedBytes: number;
+  private readonly prefix: string;
+  private readonly location: string;
+  private readonly partitioner: ReturnType<typeof compilePartitioner>;
+  private readonly open = new Map<string, ParquetFileWriter>();
+  private readonly done: DataFile[] = [];
+  private fileCount = 0;
+  /** Compressed / estimated raw bytes over the row groups written so far. */
+  private compressedSeen = 0;
+  /** Estimated raw bytes per row, as measured on the last appended slice. */
+  private rowBytes = 0;
+  private rawSeen = 0;
+  private state: 'open' | 'busy' | 'failed' | 'closed' | 'aborted' = 'open';
+
+  constructor(options: DataWriterOptions) {
+    this.options = options;
+    const properties = options.properties ?? {};
+    const codec = resolveCodec(options.codec, properties);
+    const level = options.compressionLevel ?? resolveCompressionLevel(properties);
+    let compressors: ReturnType<FileWriterContext['compressors']> | undefined;
+    this.ctx = {
+      io: options.io,
+      schema: options.schema,
+      parquetSchema: parquetSchemaFor(options.schema),
+      codec,
+      compressors: () => (compressors ??= compressorsFor(codec, level)),
+      metricsModes: resolveMetricsModes(options.schema, properties),
+      statistics: options.parquetStatistics ?? true,
+      // Java Iceberg stores the write schema in the footer too; readers may use it to map ids.
+      kvMetadata: [{ key: 'iceberg.schema', value: JSON.stringify(options.schema.toJson()) }],
+      createdBy: 'floe (hyparquet-writer 0.17.0)',
+      specId: options.spec.specId,
+    };
+    this.targetFileSize =
+      positiveOption(options.targetFileSizeBytes, 'targetFileSizeBytes') ??
+      positiveIntProperty(properties, TARGET_FILE_SIZE_PROPERTY, DEFAULT_TARGET_FILE_SIZE);
+    this.rowGroupBytes =
+      positiveOption(options.rowGroupSizeBytes, 'rowGroupSizeBytes') ??
+      positiveIntProperty(properties, ROW_GROUP_SIZE_PROPERTY, DEFAULT_ROW_GROUP_SIZE);
+    this.rowGroupRows = Math.floor(positiveOption(options.rowGroupRows, 'rowGroupRows') ?? DEFAULT_ROW_GROUP_ROWS);
+    this.maxBufferedBytes = positiveOption(options.maxBufferedBytes, 'maxBufferedBytes') ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.prefix = options.fileNamePrefix ?? randomUUID();
+    this.location = trimSlashes(options.dataLocation);
+    this.partitioner = compilePartitioner(options.spec, options.schema);
+  }
+
+  async write(batch: ColumnBatch): Promise<void> {
+    this.enter();
+    try {
+      if (batch.rowCount > 0) {
+        if (this.options.spec.fields.length === 0) {
+          await this.appendRows(this.fileFor('', []), batch, null, 0, batch.rowCount);
+        } else {
+          for (const { key, tuple, rows } of this.route(batch)) {
+            await this.appendRows(this.fileFor(key, tuple), batch, rows, 0, rows.length);
+          }
+        }
+        await this.enforceMemoryCap();
+      }
+      this.state = 'open';
+    } catch (err) {
+      // Buffers may hold part of the batch now: the only safe next step is abort().
+      this.state = 'failed';
+      throw err;
+    }
+  }
+
+  async close(): Promise<DataFile[]> {
+    this.enter();
+    try {
+      for (const file of [...this.open.values()]) await this.closeFile(file);
+      this.state = 'closed';
+      return [...this.done];
+    } catch (err) {
+      this.state = 'failed';
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'aborted') return;
+    this.state = 'aborted';
+    const results = await Promise.allSettled([
+      ...[...this.open.values()].map((f) => f.abort()),
+      ...this.done.map((f) => this.options.io.delete(f.filePath)),
+    ]);
+    this.open.clear();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      throw new FloeError('io', `could not delete every data file written: ${String(failed.reason)}`, {
+        cause: failed.reason,
+      });
+    }
+  }
+
+  private enter(): void {
+    if (this.state === 'open') {
+      this.state = 'busy';
+      return;
+    }
+    const why = {
+      busy: 'a previous write() or close() has not finished (calls must be awaited one at a time)',
+      failed: 'an earlier write failed; call abort()',
+      closed: 'it is closed',
+      aborted: 'it was aborted',
+    }[this.state];
+    throw new FloeError('internal', `data writer cannot be used: ${why}`);
+  }
+
+  /** Groups the batch's row indexes by partition, keeping first-seen order. */
+  private route(batch: ColumnBatch): { key: string; tuple: Value[]; rows: Int32Array }[] {
+    const { spec } = this.options;
+    const groups = new Map<string, { key: string; tuple: Value[]; rows: number[] }>();
+    const sources = new Map<number, readonly Value[] | undefined>();
+    for (const f of spec.fields) sources.set(f.sourceId, batch.columns.get(f.sourceId));
+    let row = 0;
+    const sourceValue = (id: number): Value => sources.get(id)?.[row] ?? null;
+    for (; row < batch.rowCount; row++) {
+      const tuple = this.partitioner(sourceValue);
+      const key = tupleKey(tuple);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { key, tuple, rows: [] }));
+      group.rows.push(row);
+    }
+    return [...groups.values()].map((g) => ({ key: g.key, tuple: g.tuple, rows: Int32Array.from(g.rows) }));
+  }
+
+  private fileFor(key: string, tuple: readonly Value[]): ParquetFileWriter {
+    let file = this.open.get(key);
+    if (!file) {
+      const dir =
+        this.options.spec.fields.length === 0
+          ? this.location
+          : `${this.location}/${partitionPath(this.options.spec, this.options.schema, tuple)}`;
+      const name = `${this.prefix}-${String(this.fileCount++).padStart(5, '0')}.parquet`;
+      file = new ParquetFileWriter(this.ctx, `${dir}/${name}`, key, tuple);
+      this.open.set(key, file);
+    }
+    return file;
+  }
+
+  private async appendRows(
+    file: ParquetFileWriter,
+    batch: ColumnBatch,
+    rows: Int32Array | null,
+    start: number,
+    end: number,
+  ): Promise<void> {
+    for (let s = start; s < end; ) {
+      // A file that reached its target size was closed: continue in a new one for the partition.
+      if (this.open.get(file.key) !== file) file = this.fileFor(file.key, file.partition);
+      const threshold = this.rowGroupThreshold(file);
+      // Rows expected to fill the row group, so that it is cut close to its byte threshold.
+      const fitting = this.rowBytes > 0 ? Math.ceil((threshold - file.bufferedBytes) / this.rowBytes) : FIRST_SLICE_ROWS;
+      const e = Math.min(end, s + Math.max(1, Math.min(fitting, SLICE_ROWS)), s + (this.rowGroupRows - file.bufferedRows));
+      const bytesBefore = file.bufferedBytes;
+      file.append(batch, rows, s, e);
+      this.rowBytes = (file.bufferedBytes - bytesBefore) / (e - s);
+      s = e;
+      if (file.bufferedRows >= this.rowGroupRows || file.bufferedBytes >= threshold) await this.flush(file);
+    }
+  }
+
+  /**
+   * Raw bytes to buffer before cutting a row group: the row group size, but no more than what is
+   * expected to fill the file up to its target given the compression seen so far.
+   */
+  private rowGroupThreshold(file: ParquetFileWriter): number {
+    const ratio = this.rawSeen > 0 ? Math.max(this.compressedSeen / this.rawSeen, 0.01) : 1;
+    const remaining = Math.max(this.targetFileSize - file.writtenBytes, 0) / ratio;
+    return Math.max(1, Math.min(this.rowGroupBytes, this.maxBufferedBytes, remaining));
+  }
+
+  private async flush(file: ParquetFileWriter): Promise<void> {
+    const before = file.writtenBytes;
+    const raw = file.bufferedBytes;
+    await file.flushRowGroup();
+    this.compressedSeen += file.writtenBytes - before;
+    this.rawSeen += raw;
+    if (file.writtenBytes >= this.targetFileSize) await this.closeFile(file);
+  }
+
+  private async closeFile(file: ParquetFileWriter): Promise<void> {
+    this.open.delete(file.key);
+    const dataFile = await file.close();
+    if (dataFile) this.done.push(dataFile);
+  }
+
+  /** Flushes the largest buffers until all open files together hold at most maxBufferedBytes. */
+  private async enforceMemoryCap(): Promise<void> {
+    for (;;) {
+      let total = 0;
+      let largest: ParquetFileWriter | undefined;
+      for (const file of this.open.values()) {
+        const bytes = file.bufferedBytes;
+        total += bytes;
+        if (bytes > 0 && (!largest || bytes > largest.bufferedBytes)) largest = file;
+      }
+      if (total <= this.maxBufferedBytes || !largest) return;
+      await this.flush(largest);
+    }
+  }
+}
+
