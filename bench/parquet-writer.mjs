@@ -127,11 +127,23 @@ const results = [];
   await run('zstd');
   ROWS = rows;
 }
-for (const codec of CODECS) results.push(await run(codec));
+const configs = CODECS.map((codec) => [codec, {}]);
 if (process.argv[4] === 'extra') {
-  results.push(await run('zstd', { label: 'no footer stats', writer: { parquetStatistics: false } }));
-  results.push(await run('zstd', { label: 'level 1', writer: { compressionLevel: 1 } }));
-  results.push(await run('zstd', { label: 'day(created_date) partitioned', spec: parsePartitionSpec('day(created_date)', schema) }));
+  configs.push(['zstd', { label: 'no footer stats', writer: { parquetStatistics: false } }]);
+  configs.push(['zstd', { label: 'level 1', writer: { compressionLevel: 1 } }]);
+  configs.push(['zstd', { label: 'maxBufferedBytes 16 MiB', writer: { maxBufferedBytes: 16 * 1024 * 1024 } }]);
+  configs.push(['zstd', { label: 'maxBufferedBytes 128 MiB', writer: { maxBufferedBytes: 128 * 1024 * 1024 } }]);
+  configs.push(['zstd', { label: 'day(created_date) partitioned', spec: parsePartitionSpec('day(created_date)', schema) }]);
 }
-console.log(`rows=${ROWS} node=${process.version}`);
+// Best of REPEAT interleaved runs: the least disturbed by other processes on a shared machine.
+const REPEAT = Number(process.env.REPEAT ?? 3);
+const best = new Map();
+for (let r = 0; r < REPEAT; r++) {
+  for (const [i, [codec, options]] of configs.entries()) {
+    const res = await run(codec, options);
+    if (!best.has(i) || res.rowsPerCpuSec > best.get(i).rowsPerCpuSec) best.set(i, res);
+  }
+}
+for (const i of configs.keys()) results.push(best.get(i));
+console.log(`rows=${ROWS} node=${process.version} best of ${REPEAT}`);
 console.table(results);

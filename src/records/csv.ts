@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options } from 'csv-parse';
 import { FloeError } from '../errors.js';
 import { DEFAULT_MAX_RECORD_BYTES, type CsvRecord } from './record.js';
 
@@ -46,20 +46,18 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, options: CsvOp
   const name = options.name ?? 'input';
   const delimiter = options.delimiter ?? ',';
   const quote = options.quote ?? '"';
-  const parser = parse({
+  let header: string[] | undefined;
+  // Counted in on_record, which runs synchronously as csv-parse parses: when parsing fails, this
+  // is where the failing record starts even though earlier records are still buffered unread.
+  let nextLine = 1;
+  const parserOptions: Options<CsvRecord, string[]> = {
     delimiter,
     quote,
     bom: true,
     relax_column_count: true,
     skip_empty_lines: false,
     max_record_size: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-  });
-  // Errors of either side reach us through the parser's iterator; the promise only must not float.
-  const piping = pipeline(Readable.from(source, { objectMode: false }), parser).catch(() => undefined);
-  let header: string[] | undefined;
-  let nextLine = 1;
-  try {
-    for await (const cells of parser as AsyncIterable<string[]>) {
+    on_record: (cells: string[]): CsvRecord | null => {
       const line = nextLine;
       let span = 1;
       for (let i = 0; i < cells.length; i++) {
@@ -67,12 +65,12 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, options: CsvOp
         if (c.length > 0 && c.includes('\n')) span += countNewlines(c);
       }
       nextLine += span;
-      if (cells.length === 1 && cells[0] === '') continue; // blank line
+      if (cells.length === 1 && cells[0] === '') return null; // blank line
       if (header === undefined) {
         header = cells.map((h) => h.trim());
-        continue;
+        return null;
       }
-      yield {
+      return {
         kind: 'csv',
         line,
         get raw() {
@@ -81,7 +79,14 @@ export async function* readCsv(source: AsyncIterable<Uint8Array>, options: CsvOp
         header,
         cells,
       };
-    }
+    },
+  };
+  // The overloads only type on_record with `columns`; the runtime takes it either way.
+  const parser = parse(parserOptions as unknown as Options);
+  // Errors of either side reach us through the parser's iterator; the promise only must not float.
+  const piping = pipeline(Readable.from(source, { objectMode: false }), parser).catch(() => undefined);
+  try {
+    yield* parser as AsyncIterable<CsvRecord>;
   } catch (err) {
     throw csvError(name, err, nextLine);
   } finally {

@@ -1,7 +1,8 @@
 /**
  * One writer of the cross-process commit test: `count` append-style commits (add-snapshot +
  * set-snapshot-ref main, guarded by assert-ref-snapshot-id) to ns.t in the given warehouse,
- * re-loading and retrying on every retryable commit-conflict. Prints {"conflicts": n} at the end.
+ * re-loading and retrying on every retryable commit-conflict. Prints `ready`, waits for a line on
+ * stdin, commits, then prints {"conflicts": n}.
  */
 import { randomBytes } from 'node:crypto';
 import { FileCatalog } from '../../src/catalog/file/index.js';
@@ -14,6 +15,12 @@ if (!warehouse || !countText || !writer)
 const catalog = new FileCatalog({ warehouse });
 const id = { namespace: ['ns'], name: 't' };
 let conflicts = 0;
+
+// Start together: the parent says "go" once both children have loaded their modules, so the two
+// writers really overlap instead of one finishing while the other is still starting up.
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+process.stdin.pause();
 
 for (let i = 0; i < Number(countText); i++) {
   const snapshotId = randomBytes(8).readBigUInt64BE() & 0x7fff_ffff_ffff_ffffn;

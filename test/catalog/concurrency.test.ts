@@ -3,18 +3,47 @@
  * sources directly (test/catalog/ts-register.mjs transpiles them with the project's typescript),
  * so the test needs no build and always exercises the current code.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { FileCatalog } from '../../src/catalog/file/index.js';
 import { schema } from './catalog-contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const run = promisify(execFile);
+
+interface Child {
+  ready: Promise<void>;
+  done: Promise<string>;
+  go(): void;
+}
+
+function startChild(warehouse: string, writer: string): Child {
+  const proc = spawn(
+    process.execPath,
+    ['--import', join(here, 'ts-register.mjs'), join(here, 'commit-child.ts'), warehouse, '20', writer],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let signalReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (signalReady = resolve));
+  proc.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+    if (stdout.startsWith('ready\n')) signalReady();
+  });
+  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    proc.on('exit', (code) => {
+      if (code === 0) resolve(stdout.slice('ready\n'.length));
+      else reject(new Error(`child ${writer} exited with ${code}:\n${stderr}`));
+    });
+  });
+  // Surface a child that dies before it is ready instead of waiting forever.
+  return { ready: Promise.race([ready, done.then(() => undefined)]), done, go: () => proc.stdin.end('go\n') };
+}
 const dir = mkdtempSync(join(tmpdir(), 'floe-concurrency-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -24,16 +53,11 @@ it('two processes × 20 commits end with 40 snapshots chained by parent ids, non
   const id = { namespace: ['ns'], name: 't' };
   await catalog.createTable({ identifier: id, schema });
 
-  const child = (writer: string) =>
-    run(
-      process.execPath,
-      ['--import', join(here, 'ts-register.mjs'), join(here, 'commit-child.ts'), warehouse, '20', writer],
-      {
-        timeout: 240_000,
-      },
-    );
-  const [a, b] = await Promise.all([child('a'), child('b')]);
-  const conflicts = [a, b].map((r) => (JSON.parse(r.stdout.trim()) as { conflicts: number }).conflicts);
+  const children = [startChild(warehouse, 'a'), startChild(warehouse, 'b')];
+  await Promise.all(children.map((c) => c.ready));
+  for (const c of children) c.go();
+  const outputs = await Promise.all(children.map((c) => c.done));
+  const conflicts = outputs.map((o) => (JSON.parse(o.trim()) as { conflicts: number }).conflicts);
 
   const { metadata } = await catalog.loadTable(id);
   expect(metadata.snapshots.length).toBe(40);

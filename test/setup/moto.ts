@@ -92,8 +92,7 @@ async function waitForHttp(
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline)
-      throw new Error(`moto did not answer within ${timeoutMs} ms:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`moto did not answer within ${timeoutMs} ms:\n${output()}`);
     await sleep(200);
   }
 }

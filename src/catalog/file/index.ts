@@ -406,13 +406,6 @@ export class FileCatalog implements Catalog {
       throw new FloeError('already-exists', `table ${identifierToString(to)} already exists`);
     const oldDir = this.metadataDir(from);
     const newDir = this.metadataDir(to);
-    const versions = (await this.children(oldDir)).files
-      .map((f) => versionOf(f))
-      .filter((v): v is number => v !== undefined && v < current.version);
-    for (const v of versions) {
-      const bytes = await this.io.read(this.metadataFilePath(from, v));
-      await this.io.write(this.metadataFilePath(to, v), bytes, { exclusive: true });
-    }
     const remap = (f: string): string => (f.startsWith(oldDir + '/') ? newDir + f.slice(oldDir.length) : f);
     const metadata: TableMetadata = {
       ...current.loaded.metadata,
@@ -421,6 +414,8 @@ export class FileCatalog implements Catalog {
         metadataFile: remap(e.metadataFile),
       })),
     };
+    // The exclusive create of the current version claims the new name; the older versions are
+    // history, copied after it so that a rename that dies midway never leaves a stale table behind.
     try {
       await this.writeVersion(to, current.version, metadata);
     } catch (err) {
@@ -430,6 +425,11 @@ export class FileCatalog implements Catalog {
         });
       }
       throw err;
+    }
+    for (const f of (await this.children(oldDir)).files) {
+      const v = versionOf(f);
+      if (v === undefined || v >= current.version) continue;
+      await this.io.write(this.metadataFilePath(to, v), await this.io.read(this.metadataFilePath(from, v)));
     }
     await this.removeMetadataFiles(from, {
       name: 'renamed.txt',

@@ -72,7 +72,8 @@ export class AvroWriter {
     if (typeof v === 'number') {
       if (!Number.isInteger(v)) throw new FloeError('internal', `avro: ${v} is not an integer long`);
       if (Math.abs(v) >= SAFE_ZIGZAG) {
-        if (!Number.isSafeInteger(v)) throw new FloeError('internal', `avro: long ${v} is not exact as a number; pass a bigint`);
+        if (!Number.isSafeInteger(v))
+          throw new FloeError('internal', `avro: long ${v} is not exact as a number; pass a bigint`);
         this.writeBigLong(BigInt(v));
         return;
       }
@@ -97,7 +98,8 @@ export class AvroWriter {
   }
 
   private writeBigLong(v: bigint): void {
-    if (v < INT64_MIN || v > INT64_MAX) throw new FloeError('internal', `avro: ${v} is outside the int64 range`);
+    if (v < INT64_MIN || v > INT64_MAX)
+      throw new FloeError('internal', `avro: ${v} is outside the int64 range`);
     this.ensure(10);
     let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     while (z > 0x7fn) {

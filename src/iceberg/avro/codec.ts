@@ -27,7 +27,12 @@ export function compileCodec(schema: AvroSchemaJson | AvroNode): AvroCodec {
 }
 
 function isNode(s: unknown): s is AvroNode {
-  return typeof s === 'object' && s !== null && !Array.isArray(s) && typeof (s as { kind?: unknown }).kind === 'string';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    !Array.isArray(s) &&
+    typeof (s as { kind?: unknown }).kind === 'string'
+  );
 }
 
 function mismatch(what: string, value: unknown): never {
@@ -45,7 +50,13 @@ function safeShow(value: unknown): string {
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof Map)
+  );
 }
 
 function isInt(v: unknown): v is number {
@@ -83,7 +94,9 @@ function build(node: AvroNode, memo: Map<AvroNode, AvroCodec>): AvroCodec {
       return {
         node,
         encode: (w, v) =>
-          typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)) ? w.writeLong(v) : mismatch('long', v),
+          typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))
+            ? w.writeLong(v)
+            : mismatch('long', v),
         decode: (r) => r.readLong(),
         accepts: (v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)),
       };
@@ -120,7 +133,9 @@ function build(node: AvroNode, memo: Map<AvroNode, AvroCodec>): AvroCodec {
       return {
         node,
         encode: (w, v) =>
-          v instanceof Uint8Array && v.length === size ? w.writeFixed(v) : mismatch(`fixed(${size}) ${node.name}`, v),
+          v instanceof Uint8Array && v.length === size
+            ? w.writeFixed(v)
+            : mismatch(`fixed(${size}) ${node.name}`, v),
         decode: (r) => r.readFixed(size),
         accepts: (v) => v instanceof Uint8Array && v.length === size,
       };
@@ -137,7 +152,8 @@ function build(node: AvroNode, memo: Map<AvroNode, AvroCodec>): AvroCodec {
         decode: (r) => {
           const i = r.readInt();
           const s = node.symbols[i];
-          if (s === undefined) throw new FloeError('invalid-metadata', `avro: enum ${node.name} has no symbol ${i}`);
+          if (s === undefined)
+            throw new FloeError('invalid-metadata', `avro: enum ${node.name} has no symbol ${i}`);
           return s;
         },
         accepts: (v) => typeof v === 'string' && index.has(v),
@@ -171,7 +187,8 @@ function build(node: AvroNode, memo: Map<AvroNode, AvroCodec>): AvroCodec {
       const codec: AvroCodec = {
         node,
         encode: (w, v) => {
-          const entries = v instanceof Map ? [...v.entries()] : isPlainObject(v) ? Object.entries(v) : mismatch('map', v);
+          const entries =
+            v instanceof Map ? [...v.entries()] : isPlainObject(v) ? Object.entries(v) : mismatch('map', v);
           if (entries.length > 0) {
             w.writeLong(entries.length);
             for (const [k, item] of entries) {
@@ -235,7 +252,11 @@ function build(node: AvroNode, memo: Map<AvroNode, AvroCodec>): AvroCodec {
             try {
               f.codec.encode(w, fv);
             } catch (err) {
-              if (err instanceof FloeError && err.kind === 'internal' && !err.message.includes(' in field ')) {
+              if (
+                err instanceof FloeError &&
+                err.kind === 'internal' &&
+                !err.message.includes(' in field ')
+              ) {
                 throw new FloeError('internal', `${err.message} in field ${node.name}.${f.name}`);
               }
               throw err;
@@ -291,6 +312,7 @@ export function encodeAvroValue(codec: AvroCodec, value: unknown): Uint8Array {
 export function decodeAvroValue(codec: AvroCodec, bytes: Uint8Array): unknown {
   const r = new AvroReader(bytes);
   const v = codec.decode(r);
-  if (r.remaining !== 0) throw new FloeError('invalid-metadata', `avro: ${r.remaining} trailing bytes after value`);
+  if (r.remaining !== 0)
+    throw new FloeError('invalid-metadata', `avro: ${r.remaining} trailing bytes after value`);
   return v;
 }

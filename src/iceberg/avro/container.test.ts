@@ -43,8 +43,17 @@ const SCHEMA: AvroSchemaJson = {
             default: null,
             'field-id': 109,
           },
-          { name: 'split_offsets', type: ['null', { type: 'array', items: 'long', 'element-id': 133 }], default: null, 'field-id': 132 },
-          { name: 'props', type: { type: 'map', values: 'string', 'key-id': 7, 'value-id': 8 }, 'field-id': 6 },
+          {
+            name: 'split_offsets',
+            type: ['null', { type: 'array', items: 'long', 'element-id': 133 }],
+            default: null,
+            'field-id': 132,
+          },
+          {
+            name: 'props',
+            type: { type: 'map', values: 'string', 'key-id': 7, 'value-id': 8 },
+            'field-id': 6,
+          },
         ],
       },
       'field-id': 2,
@@ -58,7 +67,13 @@ function record(i: number): Record<string, unknown> {
     snapshot_id: i % 4 === 0 ? null : 9_000_000_000_000_000_000n + BigInt(i),
     data_file: {
       file_path: `s3://b/t/data/part-${i}-ü.parquet`,
-      value_counts: i % 5 === 0 ? null : [{ key: 1, value: -(2n ** 62n) - BigInt(i) }, { key: 2, value: BigInt(i) }],
+      value_counts:
+        i % 5 === 0
+          ? null
+          : [
+              { key: 1, value: -(2n ** 62n) - BigInt(i) },
+              { key: 2, value: BigInt(i) },
+            ],
       split_offsets: i % 2 === 0 ? [4n, 2n ** 60n] : null,
       props: new Map([['k', `v${i}`]]),
     },
@@ -83,7 +98,11 @@ describe('avro container files', () => {
   for (const codec of ['deflate', 'null'] as const) {
     it(`round-trips records with ${codec}: bigint longs beyond 2^53, nulls, maps, nested records, many blocks`, () => {
       const records = Array.from({ length: 100 }, (_, i) => record(i));
-      const bytes = writeAvroContainer(SCHEMA, records, { codec, maxBlockRecords: 7, metadata: { 'format-version': '2' } });
+      const bytes = writeAvroContainer(SCHEMA, records, {
+        codec,
+        maxBlockRecords: 7,
+        metadata: { 'format-version': '2' },
+      });
       const file = readAvroContainer<Record<string, unknown>>(bytes);
       expect(file.codec).toBe(codec);
       expect(file.records).toEqual(records.map((r) => ({ ...r, data_file: { ...(r.data_file as object) } })));
@@ -93,7 +112,9 @@ describe('avro container files', () => {
   }
 
   it('stores the exact schema JSON we pass, with field-id/element-id/key-id attributes, and extra metadata', () => {
-    const bytes = writeAvroContainer(SCHEMA, [record(1)], { metadata: { schema: '{"a":1}', 'snapshot-id': '7234567890123456789', raw: Uint8Array.of(0, 255) } });
+    const bytes = writeAvroContainer(SCHEMA, [record(1)], {
+      metadata: { schema: '{"a":1}', 'snapshot-id': '7234567890123456789', raw: Uint8Array.of(0, 255) },
+    });
     const header = readAvroHeader(bytes);
     expect(header.schemaText).toBe(JSON.stringify(SCHEMA));
     expect(header.schemaText).toContain('"field-id":109');
@@ -129,7 +150,9 @@ describe('avro container files', () => {
 
   for (const codec of ['null', 'deflate', 'snappy']) {
     it(`reads a ${codec} file written by fastavro (field ids, metadata, int64 extremes)`, () => {
-      const file = readAvroContainer<Record<string, unknown>>(readFileSync(join(FIXTURES, `fastavro-${codec}.avro`)));
+      const file = readAvroContainer<Record<string, unknown>>(
+        readFileSync(join(FIXTURES, `fastavro-${codec}.avro`)),
+      );
       expect(file.codec).toBe(codec);
       expect(file.metadata['iceberg.test']).toBe('from fastavro');
       expect(file.schemaText).toContain('"field-id": 8');
@@ -137,7 +160,12 @@ describe('avro container files', () => {
       const r7 = file.records[7]!;
       expect(r7.id).toBe(-(2n ** 62n + 7n * 7919n));
       expect(r7.name).toBe('ünïcødé-7');
-      expect(r7.tags).toEqual(new Map([['a', 7n], ['b', -(2n ** 63n)]]));
+      expect(r7.tags).toEqual(
+        new Map([
+          ['a', 7n],
+          ['b', -(2n ** 63n)],
+        ]),
+      );
       expect(r7.blob).toEqual(Uint8Array.of(7, 0, 255));
       expect(r7.score).toBe(7 / 8);
       expect(r7.pairs).toEqual([{ key: 7, value: 2n ** 63n - 1n }]);
@@ -159,17 +187,25 @@ describe('avro container files', () => {
     expect(() => readAvroContainer(new TextEncoder().encode('PAR1 not avro at all, sorry'))).toThrow(/magic/);
     expect(() => writeAvroContainer(SCHEMA, [], { codec: 'bzip2' as 'null' })).toThrow(/codec/);
     expect(() => writeAvroContainer(SCHEMA, [], { metadata: { 'avro.codec': 'x' } })).toThrow(/reserved/);
-    const good = writeAvroContainer(SCHEMA, Array.from({ length: 20 }, (_, i) => record(i)), { maxBlockRecords: 5 });
+    const good = writeAvroContainer(
+      SCHEMA,
+      Array.from({ length: 20 }, (_, i) => record(i)),
+      { maxBlockRecords: 5 },
+    );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
-        const bad = good.slice();
-        bad[at]! ^= flip;
-        try {
-          readAvroContainer(bad);
-        } catch (err) {
-          expect(isFloeError(err)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: good.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (at, flip) => {
+          const bad = good.slice();
+          bad[at]! ^= flip;
+          try {
+            readAvroContainer(bad);
+          } catch (err) {
+            expect(isFloeError(err)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -49,7 +49,10 @@ export function writeAvroContainer(
   const codec = compileCodec(parseAvroSchema(schemaText));
   const codecName = options.codec ?? 'deflate';
   if (codecName !== 'null' && codecName !== 'deflate') {
-    throw new FloeError('unsupported', `avro: cannot write codec "${String(codecName)}" (null and deflate are supported)`);
+    throw new FloeError(
+      'unsupported',
+      `avro: cannot write codec "${String(codecName)}" (null and deflate are supported)`,
+    );
   }
   const sync = options.syncMarker ?? randomBytes(SYNC_SIZE);
   if (sync.length !== SYNC_SIZE) throw new FloeError('internal', 'avro: the sync marker must be 16 bytes');
@@ -106,7 +109,10 @@ function compress(codec: AvroCodecName, data: Uint8Array, level: number | undefi
     case 'deflate':
       return deflateRawSync(data, { level: level ?? 6 });
     default:
-      throw new FloeError('unsupported', `avro: cannot write codec "${String(codec)}" (null and deflate are supported)`);
+      throw new FloeError(
+        'unsupported',
+        `avro: cannot write codec "${String(codec)}" (null and deflate are supported)`,
+      );
   }
 }
 
@@ -143,11 +149,15 @@ function decompress(codec: string, data: Uint8Array): Uint8Array {
         throw new FloeError('invalid-metadata', `avro: corrupt snappy block (${(err as Error).message})`);
       }
       const expected = new DataView(data.buffer, data.byteOffset + data.length - 4, 4).getUint32(0, false);
-      if (crc32(outBytes) !== expected) throw new FloeError('invalid-metadata', 'avro: snappy block CRC mismatch');
+      if (crc32(outBytes) !== expected)
+        throw new FloeError('invalid-metadata', 'avro: snappy block CRC mismatch');
       return outBytes;
     }
     default:
-      throw new FloeError('unsupported', `avro: codec "${codec}" is not supported (null, deflate, snappy are)`);
+      throw new FloeError(
+        'unsupported',
+        `avro: codec "${codec}" is not supported (null, deflate, snappy are)`,
+      );
   }
 }
 
@@ -188,7 +198,10 @@ export function readAvroHeader(bytes: Uint8Array): AvroHeader {
   try {
     schema = JSON.parse(schemaText) as AvroSchemaJson;
   } catch (err) {
-    throw new FloeError('invalid-metadata', `avro: avro.schema is not valid JSON (${(err as Error).message})`);
+    throw new FloeError(
+      'invalid-metadata',
+      `avro: avro.schema is not valid JSON (${(err as Error).message})`,
+    );
   }
   return {
     schemaText,
@@ -206,13 +219,18 @@ export interface AvroContainer<T = unknown> extends AvroHeader {
 }
 
 /** Iterates the records of a container file, decoded with the writer schema. */
-export function* iterateAvroRecords(bytes: Uint8Array, header = readAvroHeader(bytes), codec?: AvroCodec): Generator<unknown> {
+export function* iterateAvroRecords(
+  bytes: Uint8Array,
+  header = readAvroHeader(bytes),
+  codec?: AvroCodec,
+): Generator<unknown> {
   const c = codec ?? compileCodec(header.schema);
   const r = new AvroReader(bytes, header.dataOffset);
   while (r.remaining > 0) {
     const count = r.readLength();
     const size = r.readLength();
-    if (size > r.remaining) throw new FloeError('invalid-metadata', 'avro: block runs past the end of the file');
+    if (size > r.remaining)
+      throw new FloeError('invalid-metadata', 'avro: block runs past the end of the file');
     const data = decompress(header.codec, bytes.subarray(r.pos, r.pos + size));
     r.pos += size;
     const marker = bytes.subarray(r.pos, r.pos + SYNC_SIZE);
@@ -222,7 +240,8 @@ export function* iterateAvroRecords(bytes: Uint8Array, header = readAvroHeader(b
     r.pos += SYNC_SIZE;
     const br = new AvroReader(data);
     for (let i = 0; i < count; i++) yield c.decode(br);
-    if (br.remaining !== 0) throw new FloeError('invalid-metadata', `avro: ${br.remaining} stray bytes at the end of a block`);
+    if (br.remaining !== 0)
+      throw new FloeError('invalid-metadata', `avro: ${br.remaining} stray bytes at the end of a block`);
   }
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { StructType, Value } from '../spec/types.js';
 import { t } from '../spec/types.js';
 import { readAvroContainer, writeAvroContainer } from './container.js';
-import { avroName, decimalRequiredBytes, fromAvroValue, icebergToAvroSchema, toAvroValue } from './iceberg.js';
+import {
+  avroName,
+  decimalRequiredBytes,
+  fromAvroValue,
+  icebergToAvroSchema,
+  toAvroValue,
+} from './iceberg.js';
 import { parseAvroSchema, type AvroSchemaJson } from './schema.js';
 
 const ALL: StructType = {
@@ -30,7 +36,12 @@ const ALL: StructType = {
       required: false,
       type: { kind: 'struct', fields: [{ id: 18, name: 'x', required: true, type: t.long }] },
     },
-    { id: 19, name: 'xs', required: false, type: { kind: 'list', elementId: 20, elementRequired: false, element: t.long } },
+    {
+      id: 19,
+      name: 'xs',
+      required: false,
+      type: { kind: 'list', elementId: 20, elementRequired: false, element: t.long },
+    },
     {
       id: 21,
       name: 'm_int',
@@ -47,7 +58,10 @@ const ALL: StructType = {
 };
 
 describe('Iceberg <-> Avro schemas', () => {
-  const schema = icebergToAvroSchema(ALL, 'row') as unknown as { name: string; fields: Record<string, unknown>[] };
+  const schema = icebergToAvroSchema(ALL, 'row') as unknown as {
+    name: string;
+    fields: Record<string, unknown>[];
+  };
   const field = (name: string): Record<string, unknown> => schema.fields.find((f) => f.name === name)!;
 
   it('writes field ids, optional unions with null defaults, and Java-style names', () => {
@@ -56,16 +70,28 @@ describe('Iceberg <-> Avro schemas', () => {
     expect(field('l')).toEqual({ name: 'l', type: ['null', 'long'], default: null, 'field-id': 3 });
     expect(field('dec')).toEqual({
       name: 'dec',
-      type: ['null', { type: 'fixed', name: 'decimal_9_2', size: 4, logicalType: 'decimal', precision: 9, scale: 2 }],
+      type: [
+        'null',
+        { type: 'fixed', name: 'decimal_9_2', size: 4, logicalType: 'decimal', precision: 9, scale: 2 },
+      ],
       default: null,
       'field-id': 6,
     });
     // The second decimal(9,2) refers to the first definition: Avro forbids redefining a name.
     expect(field('dec2').type).toEqual(['null', 'decimal_9_2']);
     expect(field('big_x20dec')['field-id']).toBe(8);
-    expect(field('ts').type).toEqual(['null', { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false }]);
-    expect(field('tstz').type).toEqual(['null', { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true }]);
-    expect(field('u').type).toEqual(['null', { type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' }]);
+    expect(field('ts').type).toEqual([
+      'null',
+      { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false },
+    ]);
+    expect(field('tstz').type).toEqual([
+      'null',
+      { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true },
+    ]);
+    expect(field('u').type).toEqual([
+      'null',
+      { type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' },
+    ]);
     expect(field('nested').type).toEqual([
       'null',
       { type: 'record', name: 'r17', fields: [{ name: 'x', type: 'long', 'field-id': 18 }] },
@@ -86,7 +112,10 @@ describe('Iceberg <-> Avro schemas', () => {
         logicalType: 'map',
       },
     ]);
-    expect(field('m_str').type).toEqual(['null', { type: 'map', values: ['null', 'long'], 'key-id': 25, 'value-id': 26 }]);
+    expect(field('m_str').type).toEqual([
+      'null',
+      { type: 'map', values: ['null', 'long'], 'key-id': 25, 'value-id': 26 },
+    ]);
     expect(() => parseAvroSchema(schema as unknown as AvroSchemaJson)).not.toThrow();
   });
 
@@ -120,10 +149,18 @@ describe('Iceberg values through Avro', () => {
       bin: new Uint8Array(0),
       nested: { x: 2n ** 62n },
       xs: [1n, null, -1n],
-      m_int: new Map<Value, Value>([[1, Uint8Array.of(9)], [-2, Uint8Array.of()]]),
-      m_str: new Map<Value, Value>([['a', 1n], ['b', null]]),
+      m_int: new Map<Value, Value>([
+        [1, Uint8Array.of(9)],
+        [-2, Uint8Array.of()],
+      ]),
+      m_str: new Map<Value, Value>([
+        ['a', 1n],
+        ['b', null],
+      ]),
     };
-    const nulls: { [k: string]: Value } = Object.fromEntries(ALL.fields.map((f) => [f.name, f.required ? false : null]));
+    const nulls: { [k: string]: Value } = Object.fromEntries(
+      ALL.fields.map((f) => [f.name, f.required ? false : null]),
+    );
     const schema = icebergToAvroSchema(ALL, 'row');
     const bytes = writeAvroContainer(schema, [toAvroValue(ALL, row), toAvroValue(ALL, nulls)]);
     const file = readAvroContainer(bytes);
@@ -147,8 +184,15 @@ describe('Iceberg values through Avro', () => {
         { id: 1, name: 'new_name', required: true, type: t.long },
       ],
     };
-    const file = readAvroContainer(writeAvroContainer(icebergToAvroSchema(written, 'r'), [toAvroValue(written, { old_name: 5n, gone: 'x' })]));
-    expect(fromAvroValue(read, parseAvroSchema(file.schema), file.records[0])).toEqual({ added: null, new_name: 5n });
+    const file = readAvroContainer(
+      writeAvroContainer(icebergToAvroSchema(written, 'r'), [
+        toAvroValue(written, { old_name: 5n, gone: 'x' }),
+      ]),
+    );
+    expect(fromAvroValue(read, parseAvroSchema(file.schema), file.records[0])).toEqual({
+      added: null,
+      new_name: 5n,
+    });
   });
 
   it('rejects values that do not match the Iceberg type', () => {

@@ -15,7 +15,13 @@
  */
 import { FloeError } from '../../errors.js';
 import type { IcebergType, NestedField, PrimitiveType, StructType, Value } from '../spec/types.js';
-import { unwrapOptional, type AvroNode, type AvroSchemaJson, type RecordField, type RecordNode } from './schema.js';
+import {
+  unwrapOptional,
+  type AvroNode,
+  type AvroSchemaJson,
+  type RecordField,
+  type RecordNode,
+} from './schema.js';
 
 export interface IcebergToAvroOptions {
   /** Record names by the id of the field (or element/key/value) that holds the struct. Default "r<id>". */
@@ -23,7 +29,11 @@ export interface IcebergToAvroOptions {
 }
 
 /** Converts an Iceberg struct (a table schema, a manifest entry, …) to an Avro record schema JSON. */
-export function icebergToAvroSchema(struct: StructType, recordName: string, options: IcebergToAvroOptions = {}): AvroSchemaJson {
+export function icebergToAvroSchema(
+  struct: StructType,
+  recordName: string,
+  options: IcebergToAvroOptions = {},
+): AvroSchemaJson {
   const ctx: Ctx = { names: options.recordNames ?? new Map(), defined: new Set() };
   return recordSchema(struct, recordName, ctx);
 }
@@ -44,7 +54,10 @@ function recordSchema(struct: StructType, name: string, ctx: Ctx): AvroSchemaJso
 
 function fieldSchema(field: NestedField, ctx: Ctx): Record<string, unknown> {
   const type = typeSchema(field.type, field.id, ctx);
-  const json: Record<string, unknown> = { name: avroName(field.name), type: field.required ? type : ['null', type] };
+  const json: Record<string, unknown> = {
+    name: avroName(field.name),
+    type: field.required ? type : ['null', type],
+  };
   if (field.doc !== undefined) json.doc = field.doc;
   if (!field.required) json.default = null;
   json['field-id'] = field.id;
@@ -64,7 +77,11 @@ function typeSchema(type: IcebergType, id: number, ctx: Ctx): AvroSchemaJson {
       return recordSchema(type, ctx.names.get(id) ?? `r${id}`, ctx);
     case 'list': {
       const element = typeSchema(type.element, type.elementId, ctx);
-      return { type: 'array', items: type.elementRequired ? element : ['null', element], 'element-id': type.elementId };
+      return {
+        type: 'array',
+        items: type.elementRequired ? element : ['null', element],
+        'element-id': type.elementId,
+      };
     }
     case 'map': {
       const value = typeSchema(type.value, type.valueId, ctx);
@@ -104,7 +121,12 @@ function typeSchema(type: IcebergType, id: number, ctx: Ctx): AvroSchemaJson {
     case 'timestamptz':
       return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true };
     case 'uuid':
-      return named(ctx, 'uuid_fixed', () => ({ type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' }));
+      return named(ctx, 'uuid_fixed', () => ({
+        type: 'fixed',
+        name: 'uuid_fixed',
+        size: 16,
+        logicalType: 'uuid',
+      }));
     case 'fixed': {
       const name = `fixed_${type.length}`;
       return named(ctx, name, () => ({ type: 'fixed', name, size: type.length }));
@@ -159,12 +181,23 @@ type ToAvro = (value: Value | undefined) => unknown;
 type FromAvro = (value: unknown) => Value;
 
 function badValue(type: IcebergType, value: unknown): never {
-  const shown = typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? `bytes(${value.length})` : String(value);
+  const shown =
+    typeof value === 'bigint'
+      ? `${value}n`
+      : value instanceof Uint8Array
+        ? `bytes(${value.length})`
+        : String(value);
   throw new FloeError('internal', `cannot write ${shown} as Iceberg ${type.kind}`);
 }
 
 function isStructValue(v: unknown): v is { [name: string]: Value } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof Map)
+  );
 }
 
 const toAvroCache = new WeakMap<IcebergType, ToAvro>();
@@ -187,7 +220,11 @@ export function toAvroValue(type: IcebergType, value: Value | undefined): unknow
 function buildToAvro(type: IcebergType): ToAvro {
   switch (type.kind) {
     case 'struct': {
-      const fields = type.fields.map((f) => ({ name: f.name, avro: avroName(f.name), conv: compileToAvro(f.type) }));
+      const fields = type.fields.map((f) => ({
+        name: f.name,
+        avro: avroName(f.name),
+        conv: compileToAvro(f.type),
+      }));
       return (value) => {
         if (value === null || value === undefined) return null;
         if (!isStructValue(value)) badValue(type, value);
@@ -211,7 +248,11 @@ function buildToAvro(type: IcebergType): ToAvro {
       return (value) => {
         if (value === null || value === undefined) return null;
         const entries: Iterable<[Value, Value]> =
-          value instanceof Map ? value.entries() : isStructValue(value) ? Object.entries(value) : badValue(type, value);
+          value instanceof Map
+            ? value.entries()
+            : isStructValue(value)
+              ? Object.entries(value)
+              : badValue(type, value);
         if (stringKeys) {
           const out = new Map<string, unknown>();
           for (const [k, v] of entries) out.set(k as string, val(v));
@@ -282,7 +323,8 @@ function bytesToUuid(b: Uint8Array): string {
 /** The writer record's field for an Iceberg field: by field-id, else by (Avro-compatible) name. */
 function writerField(node: RecordNode, field: NestedField): RecordField | undefined {
   return (
-    node.fields.find((f) => f.json['field-id'] === field.id) ?? node.fields.find((f) => f.name === avroName(field.name))
+    node.fields.find((f) => f.json['field-id'] === field.id) ??
+    node.fields.find((f) => f.name === avroName(field.name))
   );
 }
 
@@ -410,5 +452,7 @@ function primitiveFromAvro(type: PrimitiveType, value: unknown): Value {
       if (value instanceof Uint8Array) return twosComplementToBigint(value);
       break;
   }
-  return invalid(`cannot read Avro value ${typeof value === 'bigint' ? `${value}n` : String(value)} as Iceberg ${type.kind}`);
+  return invalid(
+    `cannot read Avro value ${typeof value === 'bigint' ? `${value}n` : String(value)} as Iceberg ${type.kind}`,
+  );
 }

@@ -157,7 +157,8 @@ function parseNode(json: unknown, namespace: string | undefined, named: Map<stri
     }
     case 'fixed': {
       const name = nameOf(o, namespace);
-      if (typeof o.size !== 'number' || !Number.isInteger(o.size) || o.size < 0) bad(`fixed ${name} has a bad size`);
+      if (typeof o.size !== 'number' || !Number.isInteger(o.size) || o.size < 0)
+        bad(`fixed ${name} has a bad size`);
       const node: FixedNode = { kind: 'fixed', name, size: o.size, json: o };
       register(named, name, node);
       return node;
@@ -194,7 +195,8 @@ export function unwrapOptional(node: AvroNode): AvroNode {
   const cached = unwrapped.get(node);
   if (cached) return cached;
   const nonNull = node.branches.filter((b) => b.kind !== 'null');
-  if (nonNull.length !== 1) throw new FloeError('unsupported', 'avro: unions other than [null, T] are not supported here');
+  if (nonNull.length !== 1)
+    throw new FloeError('unsupported', 'avro: unions other than [null, T] are not supported here');
   unwrapped.set(node, nonNull[0]!);
   return nonNull[0]!;
 }

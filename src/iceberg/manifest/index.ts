@@ -47,8 +47,10 @@ export interface ManifestWriteOptions {
 }
 
 /**
- * Writes a manifest file. ADDED entries are written with null snapshot id and sequence numbers
- * (inherited on read from the manifest list), so the manifest can be reused across commit retries.
+ * Writes a manifest file. ADDED entries are written with null sequence numbers (inherited on read
+ * from the manifest list), so the manifest can be reused across commit retries; their snapshot id
+ * is written explicitly as `options.snapshotId` (as Java and PyIceberg do; retries keep the
+ * snapshot id, so this stays valid).
  * Returns the manifest-list entry; its sequenceNumber/minSequenceNumber are -1n ("unassigned")
  * until writeManifestList assigns the snapshot's sequence number.
  *

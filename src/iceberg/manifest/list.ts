@@ -27,7 +27,11 @@ type Struct = { [name: string]: Value };
  * unassigned number from another snapshot is a bug upstream: its entries would inherit the
  * wrong sequence number, so refuse rather than guess (Java does the same).
  */
-export function assignSequenceNumbers(manifests: readonly ManifestFile[], snapshotId: bigint, sequenceNumber: bigint): ManifestFile[] {
+export function assignSequenceNumbers(
+  manifests: readonly ManifestFile[],
+  snapshotId: bigint,
+  sequenceNumber: bigint,
+): ManifestFile[] {
   return manifests.map((m) => {
     const seqUnassigned = m.sequenceNumber === UNASSIGNED_SEQUENCE_NUMBER;
     const minUnassigned = m.minSequenceNumber === UNASSIGNED_SEQUENCE_NUMBER;
@@ -83,7 +87,10 @@ export function manifestListMetadata(options: EncodeManifestListOptions): Record
   };
 }
 
-export function encodeManifestList(options: EncodeManifestListOptions, manifests: readonly ManifestFile[]): Uint8Array {
+export function encodeManifestList(
+  options: EncodeManifestListOptions,
+  manifests: readonly ManifestFile[],
+): Uint8Array {
   const assigned = assignSequenceNumbers(manifests, options.snapshotId, options.sequenceNumber);
   return writeAvroContainer(
     manifestListAvroSchema(),
@@ -124,7 +131,9 @@ export function decodeManifestList(bytes: Uint8Array, where = 'manifest list'): 
     };
     if (Array.isArray(m.partitions)) {
       out.partitions = (m.partitions as Struct[]).map((p) => {
-        const s: { -readonly [K in keyof FieldSummary]: FieldSummary[K] } = { containsNull: p.contains_null === true };
+        const s: { -readonly [K in keyof FieldSummary]: FieldSummary[K] } = {
+          containsNull: p.contains_null === true,
+        };
         if (typeof p.contains_nan === 'boolean') s.containsNan = p.contains_nan;
         if (p.lower_bound instanceof Uint8Array) s.lowerBound = p.lower_bound;
         if (p.upper_bound instanceof Uint8Array) s.upperBound = p.upper_bound;

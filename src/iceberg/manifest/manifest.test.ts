@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readAvroContainer, readAvroHeader } from '../avro/index.js';
+import { readAvroContainer, readAvroHeader, toAvroValue, writeAvroContainer } from '../avro/index.js';
 import { MemoryFileIO } from '../io/memory.js';
 import { encodeValue } from '../spec/conversions.js';
 import type { DataFile, ManifestEntry, ManifestFile } from '../spec/model.js';
-import { parsePartitionSpec, partitionSpecToJson, UNPARTITIONED } from '../spec/partition.js';
+import { parsePartitionSpec, partitionSpecToJson, partitionType, UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type Value } from '../spec/types.js';
 import {
@@ -12,7 +12,9 @@ import {
   encodeManifest,
   encodeManifestList,
   manifestAvroSchema,
+  manifestEntryType,
   manifestListAvroSchema,
+  manifestMetadata,
   readManifest,
   readManifestList,
   writeManifest,
@@ -30,7 +32,10 @@ const SCHEMA = new Schema(
   ],
   3,
 );
-const SPEC = { ...parsePartitionSpec('day(created), borough, bucket(16, id), amount, score, uid', SCHEMA), specId: 2 };
+const SPEC = {
+  ...parsePartitionSpec('day(created), borough, bucket(16, id), amount, score, uid', SCHEMA),
+  specId: 2,
+};
 
 const SNAPSHOT = 2n ** 62n + 12345n; // beyond 2^53: must survive as bigint
 const OLD_SNAPSHOT = 2n ** 61n + 1n;
@@ -96,7 +101,12 @@ const ENTRIES: ManifestEntry[] = [
 describe('manifests', () => {
   it('writes a manifest and returns its manifest-list entry with counts and partition summaries', async () => {
     const io = new MemoryFileIO();
-    const m = await writeManifest(io, 'mem://t/metadata/m0.avro', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, ENTRIES);
+    const m = await writeManifest(
+      io,
+      'mem://t/metadata/m0.avro',
+      { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT },
+      ENTRIES,
+    );
     expect(m).toMatchObject({
       manifestPath: 'mem://t/metadata/m0.avro',
       manifestLength: BigInt((await io.read('mem://t/metadata/m0.avro')).length),
@@ -125,7 +135,12 @@ describe('manifests', () => {
       lowerBound: encodeValue(t.string, 'BRONX'),
       upperBound: encodeValue(t.string, 'ZZZ'),
     });
-    expect(bucket).toEqual({ containsNull: false, containsNan: false, lowerBound: encodeValue(t.int, 0), upperBound: encodeValue(t.int, 15) });
+    expect(bucket).toEqual({
+      containsNull: false,
+      containsNan: false,
+      lowerBound: encodeValue(t.int, 0),
+      upperBound: encodeValue(t.int, 15),
+    });
     expect(amount!.lowerBound).toEqual(encodeValue(t.decimal(9, 2), -99n));
     expect(amount!.upperBound).toEqual(encodeValue(t.decimal(9, 2), 12345n));
     // NaN is flagged, not used as a bound; -0.0 is the lower bound (spec: it precedes +0.0).
@@ -156,21 +171,31 @@ describe('manifests', () => {
     expect(s).toContain('"name":"r102"');
     expect(s).toContain('"name":"k117_v118"');
     expect(s).toContain('"logicalType":"map"');
-    for (const id of [0, 1, 2, 3, 4, 100, 101, 102, 103, 104, 108, 109, 110, 117, 118, 125, 126, 127, 128, 131, 132, 134, 135, 137, 140]) {
+    for (const id of [
+      0, 1, 2, 3, 4, 100, 101, 102, 103, 104, 108, 109, 110, 117, 118, 125, 126, 127, 128, 131, 132, 134, 135,
+      137, 140,
+    ]) {
       expect(s).toContain(`"field-id":${id}`);
     }
     expect(s).toContain('"element-id":133');
     expect(s).toContain('"element-id":136');
     // Partition struct fields carry the partition field ids (1000...) and result types.
     const partitionRecord = /"name":"r102","fields":(\[.*?\])\}/.exec(s)![1]!;
-    expect(partitionRecord).toContain('"name":"created_day","type":["null",{"type":"int","logicalType":"date"}],"default":null,"field-id":1000');
+    expect(partitionRecord).toContain(
+      '"name":"created_day","type":["null",{"type":"int","logicalType":"date"}],"default":null,"field-id":1000',
+    );
     expect(partitionRecord).toContain('"field-id":1005');
 
-    // ADDED entries are written with nulls (inherited on read); others carry their numbers.
-    const raw = file.records as { status: number; snapshot_id: unknown; sequence_number: unknown; file_sequence_number: unknown }[];
+    // ADDED entries: explicit snapshot id (like Java/PyIceberg), null sequence numbers (inherited on read).
+    const raw = file.records as {
+      status: number;
+      snapshot_id: unknown;
+      sequence_number: unknown;
+      file_sequence_number: unknown;
+    }[];
     expect(raw.map((r) => [r.status, r.snapshot_id, r.sequence_number, r.file_sequence_number])).toEqual([
-      [1, null, null, null],
-      [1, null, null, null],
+      [1, SNAPSHOT, null, null],
+      [1, SNAPSHOT, null, null],
       [0, OLD_SNAPSHOT, 3n, 4n],
       [2, SNAPSHOT, 5n, 5n],
     ]);
@@ -178,15 +203,28 @@ describe('manifests', () => {
 
   it('round-trips entries through a manifest list with sequence-number inheritance', async () => {
     const io = new MemoryFileIO();
-    const m = await writeManifest(io, 'mem://m1.avro', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, ENTRIES);
-    const older: ManifestFile = { ...m, manifestPath: 'mem://old.avro', sequenceNumber: 2n, minSequenceNumber: 1n, addedSnapshotId: OLD_SNAPSHOT };
-    await writeManifestList(io, 'mem://snap.avro', { snapshotId: SNAPSHOT, parentSnapshotId: OLD_SNAPSHOT, sequenceNumber: 7n }, [m, older]);
+    const m = await writeManifest(
+      io,
+      'mem://m1.avro',
+      { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT },
+      ENTRIES,
+    );
+    const older: ManifestFile = {
+      ...m,
+      manifestPath: 'mem://old.avro',
+      sequenceNumber: 2n,
+      minSequenceNumber: 1n,
+      addedSnapshotId: OLD_SNAPSHOT,
+    };
+    await writeManifestList(
+      io,
+      'mem://snap.avro',
+      { snapshotId: SNAPSHOT, parentSnapshotId: OLD_SNAPSHOT, sequenceNumber: 7n },
+      [m, older],
+    );
 
     const list = await readManifestList(io, 'mem://snap.avro');
-    expect(list).toEqual([
-      { ...m, sequenceNumber: 7n, minSequenceNumber: 3n },
-      older,
-    ]);
+    expect(list).toEqual([{ ...m, sequenceNumber: 7n, minSequenceNumber: 3n }, older]);
 
     const entries = await readManifest(io, list[0]!);
     expect(entries.map((e) => [e.status, e.snapshotId, e.sequenceNumber, e.fileSequenceNumber])).toEqual([
@@ -202,7 +240,11 @@ describe('manifests', () => {
   });
 
   it('writes the manifest-list header keys and assigns the sequence number of the first min', () => {
-    const { manifest } = encodeManifest('mem://a.avro', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, ENTRIES.slice(0, 2));
+    const { manifest } = encodeManifest(
+      'mem://a.avro',
+      { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT },
+      ENTRIES.slice(0, 2),
+    );
     expect(manifest.minSequenceNumber).toBe(-1n); // only ADDED entries: unknown until the list is written
     const bytes = encodeManifestListBytes([manifest], null);
     const decoded = decodeManifestList(bytes);
@@ -215,25 +257,41 @@ describe('manifests', () => {
     const s = decoded.avroSchema;
     expect(s).toContain('"name":"manifest_file"');
     expect(s).toContain('"name":"r508"');
-    for (const id of [500, 501, 502, 503, 504, 505, 506, 507, 509, 510, 511, 512, 513, 514, 515, 516, 517, 518, 519]) {
+    for (const id of [
+      500, 501, 502, 503, 504, 505, 506, 507, 509, 510, 511, 512, 513, 514, 515, 516, 517, 518, 519,
+    ]) {
       expect(s).toContain(`"field-id":${id}`);
     }
     expect(s).toContain('"element-id":508');
   });
 
   it('refuses an unassigned manifest from another snapshot and EXISTING entries without sequence numbers', () => {
-    const { manifest } = encodeManifest('mem://a.avro', { schema: SCHEMA, spec: SPEC, snapshotId: OLD_SNAPSHOT }, ENTRIES.slice(0, 1));
+    const { manifest } = encodeManifest(
+      'mem://a.avro',
+      { schema: SCHEMA, spec: SPEC, snapshotId: OLD_SNAPSHOT },
+      ENTRIES.slice(0, 1),
+    );
     expect(() => encodeManifestListBytes([manifest], null)).toThrow(/no sequence number/);
     const bad: ManifestEntry = { ...ENTRIES[2]!, sequenceNumber: null };
-    expect(() => encodeManifest('x', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, [bad])).toThrow(/status 0/);
+    expect(() => encodeManifest('x', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, [bad])).toThrow(
+      /status 0/,
+    );
   });
 
   it('leaves sequence numbers null when the manifest-list entry has none yet, and handles unpartitioned tables', () => {
     const entry: ManifestEntry = { ...ENTRIES[0]!, dataFile: { ...file(9, []), specId: 0 } };
-    const { bytes, manifest } = encodeManifest('mem://u.avro', { schema: SCHEMA, spec: UNPARTITIONED, snapshotId: SNAPSHOT }, [entry]);
+    const { bytes, manifest } = encodeManifest(
+      'mem://u.avro',
+      { schema: SCHEMA, spec: UNPARTITIONED, snapshotId: SNAPSHOT },
+      [entry],
+    );
     expect(manifest.partitions).toEqual([]);
     const pending = decodeManifest(bytes, manifest);
-    expect(pending.entries[0]).toMatchObject({ snapshotId: SNAPSHOT, sequenceNumber: null, fileSequenceNumber: null });
+    expect(pending.entries[0]).toMatchObject({
+      snapshotId: SNAPSHOT,
+      sequenceNumber: null,
+      fileSequenceNumber: null,
+    });
     expect(pending.entries[0]!.dataFile).toEqual(entry.dataFile);
     expect(pending.spec).toEqual(UNPARTITIONED);
     expect(pending.schema.toJson()).toEqual(SCHEMA.toJson());
@@ -241,12 +299,50 @@ describe('manifests', () => {
     expect(assigned.entries[0]).toMatchObject({ sequenceNumber: 12n, fileSequenceNumber: 12n });
   });
 
+  it('inherits a null snapshot id for any entry, null sequence numbers only for ADDED (or v1 lists: 0)', () => {
+    // Other writers may leave snapshot_id null; build such a file with the raw Avro layer.
+    const partition = partitionType(SPEC, SCHEMA);
+    const entryType = manifestEntryType(partition);
+    const df = { ...file(1, [DAY, 'Q', 1, 1n, 1, UID]) };
+    const raw = (status: number): unknown =>
+      toAvroValue(entryType, {
+        status,
+        snapshot_id: null,
+        sequence_number: null,
+        file_sequence_number: null,
+        data_file: {
+          content: 0,
+          file_path: df.filePath,
+          file_format: 'parquet', // lower case as some writers store it
+          partition: Object.fromEntries(partition.fields.map((f, i) => [f.name, df.partition[i]!])),
+          record_count: df.recordCount,
+          file_size_in_bytes: df.fileSizeInBytes,
+        },
+      });
+    const bytes = writeAvroContainer(manifestAvroSchema(SPEC, SCHEMA), [raw(1), raw(0)], {
+      metadata: manifestMetadata(SCHEMA, SPEC),
+    });
+    const list = { addedSnapshotId: SNAPSHOT, partitionSpecId: 2, manifestPath: 'm' };
+    const v2 = decodeManifest(bytes, { ...list, sequenceNumber: 5n }).entries;
+    expect(v2.map((e) => [e.snapshotId, e.sequenceNumber, e.fileSequenceNumber])).toEqual([
+      [SNAPSHOT, 5n, 5n],
+      [SNAPSHOT, null, null],
+    ]);
+    expect(v2[0]!.dataFile).toEqual(df);
+    const v1 = decodeManifest(bytes, { ...list, sequenceNumber: 0n }).entries;
+    expect(v1.map((e) => e.sequenceNumber)).toEqual([0n, 0n]);
+  });
+
   it('writes many entries (several Avro blocks) and reads them all back', () => {
     const many: ManifestEntry[] = Array.from({ length: 1200 }, (_, i) => ({
       ...ENTRIES[0]!,
       dataFile: file(i, [DAY + (i % 30), `B${i % 7}`, i % 16, BigInt(i), i / 3, UID]),
     }));
-    const { bytes, manifest } = encodeManifest('mem://many.avro', { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT }, many);
+    const { bytes, manifest } = encodeManifest(
+      'mem://many.avro',
+      { schema: SCHEMA, spec: SPEC, snapshotId: SNAPSHOT },
+      many,
+    );
     expect(countSyncMarkers(bytes)).toBeGreaterThan(2);
     const back = decodeManifest(bytes, { ...manifest, sequenceNumber: 1n });
     expect(back.entries).toHaveLength(1200);
@@ -256,7 +352,10 @@ describe('manifests', () => {
 });
 
 function encodeManifestListBytes(manifests: ManifestFile[], parent: bigint | null): Uint8Array {
-  return encodeManifestList({ snapshotId: SNAPSHOT, parentSnapshotId: parent, sequenceNumber: 9n }, manifests);
+  return encodeManifestList(
+    { snapshotId: SNAPSHOT, parentSnapshotId: parent, sequenceNumber: 9n },
+    manifests,
+  );
 }
 
 /** Occurrences of the file's sync marker: one after the header plus one per data block. */

@@ -47,7 +47,8 @@ function dataFileValue(file: DataFile, partition: StructType): Struct {
   }
   const tuple: Struct = {};
   partition.fields.forEach((f, i) => (tuple[f.name] = file.partition[i] ?? null));
-  const map = <V extends Value>(m: ReadonlyMap<number, V> | undefined): Value => (m ? new Map<Value, Value>(m) : null);
+  const map = <V extends Value>(m: ReadonlyMap<number, V> | undefined): Value =>
+    m ? new Map<Value, Value>(m) : null;
   return {
     content: file.content,
     file_path: file.filePath,
@@ -68,9 +69,12 @@ function dataFileValue(file: DataFile, partition: StructType): Struct {
   };
 }
 
-function entryValue(entry: ManifestEntry, partition: StructType): Struct {
+function entryValue(entry: ManifestEntry, partition: StructType, snapshotId: bigint): Struct {
   const added = entry.status === ManifestEntryStatus.ADDED;
-  if (!added && (entry.sequenceNumber === null || entry.fileSequenceNumber === null || entry.snapshotId === null)) {
+  if (
+    !added &&
+    (entry.sequenceNumber === null || entry.fileSequenceNumber === null || entry.snapshotId === null)
+  ) {
     // The spec: only ADDED entries inherit; EXISTING/DELETED carry their numbers explicitly.
     throw new FloeError(
       'internal',
@@ -79,9 +83,10 @@ function entryValue(entry: ManifestEntry, partition: StructType): Struct {
   }
   return {
     status: entry.status,
-    // ADDED entries inherit all three from the manifest-list entry, so the same manifest file
-    // stays valid when a commit is retried with a new sequence number.
-    snapshot_id: added ? null : entry.snapshotId,
+    // ADDED entries: the snapshot id is written, as Java and PyIceberg do (readers that do not
+    // implement inheritance still see it); the sequence numbers stay null and are inherited from
+    // the manifest-list entry, so the same file stays valid when a retry gets a new number.
+    snapshot_id: added ? snapshotId : entry.snapshotId,
     sequence_number: added ? null : entry.sequenceNumber,
     file_sequence_number: added ? null : entry.fileSequenceNumber,
     data_file: dataFileValue(entry.dataFile, partition),
@@ -114,7 +119,7 @@ export function encodeManifest(
   const entryType = manifestEntryType(partition);
   const bytes = writeAvroContainer(
     manifestAvroSchemaFor(partition),
-    entries.map((e) => toAvroValue(entryType, entryValue(e, partition))),
+    entries.map((e) => toAvroValue(entryType, entryValue(e, partition, options.snapshotId))),
     { ...options.avro, metadata: manifestMetadata(schema, spec) },
   );
 
@@ -139,7 +144,8 @@ export function encodeManifest(
         deletedRows += rows;
       }
       // ADDED entries get the snapshot's (new, hence largest) sequence number; only explicit ones can be lower.
-      if (e.sequenceNumber !== null && (minSeq === null || e.sequenceNumber < minSeq)) minSeq = e.sequenceNumber;
+      if (e.sequenceNumber !== null && (minSeq === null || e.sequenceNumber < minSeq))
+        minSeq = e.sequenceNumber;
     }
   }
   const manifest: ManifestFile = {
@@ -198,7 +204,8 @@ export function decodeManifest(
   const file = readAvroContainer(bytes);
   const md = file.metadata;
   const schema = Schema.fromJson(parseJsonMeta(md, 'schema'));
-  const specId = md['partition-spec-id'] !== undefined ? Number(md['partition-spec-id']) : manifest.partitionSpecId;
+  const specId =
+    md['partition-spec-id'] !== undefined ? Number(md['partition-spec-id']) : manifest.partitionSpecId;
   const specJson = parseJsonMeta(md, 'partition-spec');
   // v1 writers may store the whole spec object rather than only its fields.
   const fields = Array.isArray(specJson) ? specJson : (specJson as { fields?: unknown }).fields;
@@ -231,7 +238,8 @@ export function decodeManifest(
 
 function toDataFile(df: Struct, partition: StructType, specId: number, where: string): DataFile {
   const format = String(df.file_format ?? '').toUpperCase();
-  if (!FORMATS.has(format)) throw new FloeError('invalid-metadata', `${where}: unknown file format "${String(df.file_format)}"`);
+  if (!FORMATS.has(format))
+    throw new FloeError('invalid-metadata', `${where}: unknown file format "${String(df.file_format)}"`);
   const tuple = (df.partition as Struct | null) ?? {};
   const file: {
     -readonly [K in keyof DataFile]: DataFile[K];
@@ -244,7 +252,8 @@ function toDataFile(df: Struct, partition: StructType, specId: number, where: st
     fileSizeInBytes: df.file_size_in_bytes as bigint,
     specId,
   };
-  const counts = (v: Value): ReadonlyMap<number, bigint> | undefined => (v instanceof Map ? (v as Map<number, bigint>) : undefined);
+  const counts = (v: Value): ReadonlyMap<number, bigint> | undefined =>
+    v instanceof Map ? (v as Map<number, bigint>) : undefined;
   const bounds = (v: Value): ReadonlyMap<number, Uint8Array> | undefined =>
     v instanceof Map ? (v as Map<number, Uint8Array>) : undefined;
   const set = <K extends keyof DataFile>(key: K, v: DataFile[K] | undefined): void => {

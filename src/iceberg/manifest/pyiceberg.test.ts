@@ -16,7 +16,13 @@ interface Expected {
     added_snapshot_id: string;
     sequence_number: number;
     added_files_count: number;
-    entries: { status: number; snapshot_id: string; sequence_number: number; record_count: number; partition: (string | null)[] }[];
+    entries: {
+      status: number;
+      snapshot_id: string;
+      sequence_number: number;
+      record_count: number;
+      partition: (string | null)[];
+    }[];
   }[];
 }
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
@@ -31,7 +37,11 @@ describe('reading manifests written by PyIceberg', () => {
     expect(list.metadata['snapshot-id']).toBe(expected.snapshot_id);
     expect(list.metadata['format-version']).toBe('2');
     expect(list.manifests.map((m) => [m.addedSnapshotId, m.sequenceNumber, m.addedFilesCount])).toEqual(
-      expected.manifests.map((m) => [BigInt(m.added_snapshot_id), BigInt(m.sequence_number), m.added_files_count]),
+      expected.manifests.map((m) => [
+        BigInt(m.added_snapshot_id),
+        BigInt(m.sequence_number),
+        m.added_files_count,
+      ]),
     );
   });
 
@@ -40,9 +50,18 @@ describe('reading manifests written by PyIceberg', () => {
       const decoded = decodeManifest(read(`pyiceberg-m${i}.avro`), m);
       expect(decoded.metadata['partition-spec-id']).toBe('0');
       expect(decoded.spec.fields.map((f) => f.name)).toEqual(['created', 'borough', 'id', 'amount']);
-      const entries = [...decoded.entries].sort((a, b) => Number((a.dataFile.partition[2] as bigint) - (b.dataFile.partition[2] as bigint)));
+      const entries = [...decoded.entries].sort((a, b) =>
+        Number((a.dataFile.partition[2] as bigint) - (b.dataFile.partition[2] as bigint)),
+      );
       expect(
-        entries.map((e) => [e.status, e.snapshotId, e.sequenceNumber, e.fileSequenceNumber, e.dataFile.recordCount, e.dataFile.partition]),
+        entries.map((e) => [
+          e.status,
+          e.snapshotId,
+          e.sequenceNumber,
+          e.fileSequenceNumber,
+          e.dataFile.recordCount,
+          e.dataFile.partition,
+        ]),
       ).toEqual(
         expected.manifests[i]!.entries.map((e) => [
           e.status,
@@ -50,7 +69,12 @@ describe('reading manifests written by PyIceberg', () => {
           BigInt(e.sequence_number),
           BigInt(e.sequence_number),
           BigInt(e.record_count),
-          [e.partition[0] == null ? null : BigInt(e.partition[0]), e.partition[1], BigInt(e.partition[2]!), unscaled(e.partition[3]!)],
+          [
+            e.partition[0] == null ? null : BigInt(e.partition[0]),
+            e.partition[1],
+            BigInt(e.partition[2]!),
+            unscaled(e.partition[3]!),
+          ],
         ]),
       );
       for (const e of entries) {

@@ -8,7 +8,10 @@ import type { FieldSummary } from '../spec/model.js';
 import { isPrimitive, type PrimitiveType, type StructType, type Value } from '../spec/types.js';
 
 /** Summaries for `partition`'s fields over the given tuples (values in spec field order). */
-export function partitionFieldSummaries(partition: StructType, tuples: Iterable<readonly Value[]>): FieldSummary[] {
+export function partitionFieldSummaries(
+  partition: StructType,
+  tuples: Iterable<readonly Value[]>,
+): FieldSummary[] {
   const acc = partition.fields.map(() => ({
     containsNull: false,
     containsNan: false,
@@ -37,7 +40,12 @@ export function partitionFieldSummaries(partition: StructType, tuples: Iterable<
   return acc.map((a, i) => {
     const type = types[i] as PrimitiveType | null;
     // Java writes contains_nan for every field (false when not floating point): do the same.
-    const s: { containsNull: boolean; containsNan: boolean; lowerBound?: Uint8Array; upperBound?: Uint8Array } = {
+    const s: {
+      containsNull: boolean;
+      containsNan: boolean;
+      lowerBound?: Uint8Array;
+      upperBound?: Uint8Array;
+    } = {
       containsNull: a.containsNull,
       containsNan: a.containsNan,
     };

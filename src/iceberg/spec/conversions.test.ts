@@ -196,9 +196,12 @@ describe('bound truncation', () => {
     expect(truncateUpperBound(t.binary, Uint8Array.of(9, 9), 2)).toStrictEqual(Uint8Array.of(9, 9));
   });
 
-  it('leaves other types unchanged', () => {
+  it('leaves other types, fixed included, unchanged', () => {
     expect(truncateLowerBound(t.long, 123456789n, 2)).toBe(123456789n);
     expect(truncateUpperBound(t.int, 5, 1)).toBe(5);
+    const fixed = Uint8Array.of(1, 2, 3, 4);
+    expect(truncateLowerBound(t.fixed(4), fixed, 2)).toBe(fixed);
+    expect(truncateUpperBound(t.fixed(4), fixed, 2)).toBe(fixed);
   });
 
   it('truncated string bounds bound the value and fit the width (property)', () => {

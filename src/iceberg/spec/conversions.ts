@@ -279,11 +279,15 @@ export function truncateCodePoints(s: string, width: number): string {
   return s.slice(0, units);
 }
 
-/** A lower bound for `value` of at most `width` characters (strings) or bytes (binary). Other types unchanged. */
+/**
+ * A lower bound for `value` of at most `width` characters (strings) or bytes (binary). Other types,
+ * fixed(L) included, are unchanged: a shortened fixed value is not a value of its type, and
+ * PyIceberg does not truncate fixed bounds either.
+ */
 export function truncateLowerBound(type: PrimitiveType, value: Value, width: number): Value {
   checkWidth(width);
   if (type.kind === 'string' && typeof value === 'string') return truncateCodePoints(value, width);
-  if ((type.kind === 'binary' || type.kind === 'fixed') && value instanceof Uint8Array) {
+  if (type.kind === 'binary' && value instanceof Uint8Array) {
     return value.length <= width ? value : value.slice(0, width);
   }
   return value;
@@ -297,7 +301,7 @@ export function truncateLowerBound(type: PrimitiveType, value: Value, width: num
 export function truncateUpperBound(type: PrimitiveType, value: Value, width: number): Value | null {
   checkWidth(width);
   if (type.kind === 'string' && typeof value === 'string') return truncateStringMax(value, width);
-  if ((type.kind === 'binary' || type.kind === 'fixed') && value instanceof Uint8Array) {
+  if (type.kind === 'binary' && value instanceof Uint8Array) {
     return truncateBinaryMax(value, width);
   }
   return value;

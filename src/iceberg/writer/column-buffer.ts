@@ -96,6 +96,8 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+const HIGH_UNITS = /[\uD800-\uFFFF]/;
+
 function describe(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
@@ -143,6 +145,7 @@ export class ColumnBuffer {
 
   /** Hands over the row group's values and statistics and starts the next row group. */
   takeRowGroup(): RowGroupColumn {
+    this.fixStringOrder();
     const group: RowGroupColumn = {
       values: this.values,
       min: this.rgMin,
@@ -378,19 +381,36 @@ export class ColumnBuffer {
       if (typeof v !== 'string') this.fail(v);
       out.push(v);
       bytes += v.length + 4;
+      // UTF-16 order here (native and fast); takeRowGroup corrects it to UTF-8 order when needed.
       if (min === undefined) min = max = v;
-      else if (v !== min && v !== max) {
-        if (utf8) {
-          if (compareUtf8(v, min) < 0) min = v;
-          else if (compareUtf8(v, max!) > 0) max = v;
-        } else if (v < min) min = v;
-        else if (v > max!) max = v;
-      }
+      else if (v < min) min = v;
+      else if (v > max!) max = v;
     }
     this.rgMin = min;
     this.rgMax = max;
     if (utf8) this.bytes += bytes;
     return nulls;
+  }
+
+  /**
+   * The row group's string min/max were found in UTF-16 order. Where that differs from UTF-8 order
+   * (a surrogate against a unit in U+E000..U+FFFF at the first difference), the UTF-16 minimum
+   * holds a surrogate or the UTF-16 maximum a unit >= U+E000. So unless the min or max has a unit
+   * in U+D800..U+FFFF they are already right; otherwise (rare: emoji, fullwidth forms) recompute.
+   */
+  private fixStringOrder(): void {
+    if (this.kind !== 'string' || this.rgMin === undefined) return;
+    if (!HIGH_UNITS.test(this.rgMin as string) && !HIGH_UNITS.test(this.rgMax as string)) return;
+    let min: string | undefined;
+    let max: string | undefined;
+    for (const v of this.values as (string | null)[]) {
+      if (v === null) continue;
+      if (min === undefined) min = max = v;
+      else if (compareUtf8(v, min) < 0) min = v;
+      else if (compareUtf8(v, max!) > 0) max = v;
+    }
+    this.rgMin = min;
+    this.rgMax = max;
   }
 
   private appendBytes(src: readonly Value[], rows: Int32Array | null, start: number, end: number): number {

@@ -229,4 +229,63 @@ describe('data file metrics', () => {
     // (nan_count is written too, but hyparquet's footer reader does not expose it.)
     expect(stats[1]![2]).toMatchObject({ min_value: -1.5, max_value: -1.5, null_count: 1n });
   });
+
+  it('orders string bounds by UTF-8 bytes, not UTF-16 units (emoji vs U+E000..U+FFFF)', async () => {
+    const schema = new Schema([{ id: 1, name: 's', required: false, type: t.string }]);
+    const values = ['a\uFF08', 'a😀', 'a\uE000', 'a\uFFFD'];
+    const { io, file } = await writeFile(schema, new Map([[1, values]]), {
+      properties: { 'write.metadata.metrics.default': 'full' },
+    });
+    expect(lower(file, 1, t.string)).toBe('a\uE000');
+    expect(upper(file, 1, t.string)).toBe('a😀');
+    const stats = (await footer(io, file.filePath)).row_groups[0]!.columns[0]!.meta_data!.statistics!;
+    expect(stats).toMatchObject({ min_value: 'a\uE000', max_value: 'a😀' });
+  });
+
+  it('property: bounds of random unicode strings and doubles bound every value (full and truncated)', async () => {
+    const fc = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.option(fc.string({ unit: 'grapheme', maxLength: 24 }), { nil: null }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.option(fc.double(), { nil: null }), { minLength: 1, maxLength: 40 }),
+        fc.constantFrom('full', 'truncate(1)', 'truncate(3)', 'truncate(16)'),
+        async (strings, doubles, mode) => {
+          const n = Math.min(strings.length, doubles.length);
+          const schema = new Schema([
+            { id: 1, name: 's', required: false, type: t.string },
+            { id: 2, name: 'd', required: false, type: t.double },
+          ]);
+          const { file } = await writeFile(
+            schema,
+            new Map<number, Value[]>([
+              [1, strings.slice(0, n)],
+              [2, doubles.slice(0, n)],
+            ]),
+            { properties: { 'write.metadata.metrics.default': mode }, rowGroupRows: 7 },
+          );
+          const check = (id: number, type: PrimitiveType, values: Value[]) => {
+            const real = values.filter((v) => v !== null && !(typeof v === 'number' && Number.isNaN(v)));
+            expect(file.nullValueCounts!.get(id)).toBe(BigInt(values.filter((v) => v === null).length));
+            if (real.length === 0) {
+              expect(file.lowerBounds?.has(id) ?? false).toBe(false);
+              return;
+            }
+            const lo = lower(file, id, type);
+            for (const v of real) expect(compareValues(type, lo, v)).toBeLessThanOrEqual(0);
+            if (file.upperBounds?.has(id)) {
+              const hi = upper(file, id, type);
+              for (const v of real) expect(compareValues(type, hi, v)).toBeGreaterThanOrEqual(0);
+            }
+            if (mode === 'full') {
+              expect(real.some((v) => compareValues(type, v, lo) === 0)).toBe(true);
+              expect(real.some((v) => compareValues(type, v, upper(file, id, type)) === 0)).toBe(true);
+            }
+          };
+          check(1, t.string, strings.slice(0, n));
+          check(2, t.double, doubles.slice(0, n));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });

@@ -58,6 +58,16 @@ function tupleKey(tuple: readonly Value[]): string {
   return key;
 }
 
+function sameTuple(a: readonly Value[], b: readonly Value[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    // Uint8Array values (identity of binary/fixed) compare by key instead.
+    if (x !== y || x instanceof Uint8Array) return false;
+  }
+  return true;
+}
+
 function trimSlashes(location: string): string {
   return location.replace(/\/+$/, '');
 }
@@ -180,17 +190,29 @@ export class PartitionedDataWriter implements DataWriter {
   /** Groups the batch's row indexes by partition, keeping first-seen order. */
   private route(batch: ColumnBatch): { key: string; tuple: Value[]; rows: Int32Array }[] {
     const { spec } = this.options;
-    const groups = new Map<string, { key: string; tuple: Value[]; rows: number[] }>();
-    const sources = new Map<number, readonly Value[] | undefined>();
-    for (const f of spec.fields) sources.set(f.sourceId, batch.columns.get(f.sourceId));
+    type Group = { key: string; tuple: Value[]; rows: number[] };
+    const groups = new Map<string, Group>();
+    const ids = spec.fields.map((f) => f.sourceId);
+    const cols = ids.map((id) => batch.columns.get(id));
     let row = 0;
-    const sourceValue = (id: number): Value => sources.get(id)?.[row] ?? null;
+    const sourceValue = (id: number): Value => {
+      for (let j = 0; j < ids.length; j++) if (ids[j] === id) return cols[j]?.[row] ?? null;
+      return null;
+    };
+    let previous: Group | undefined;
     for (; row < batch.rowCount; row++) {
       const tuple = this.partitioner(sourceValue);
+      // Streams are mostly in time order: a row usually lands where the previous one did, and
+      // comparing primitives is cheaper than building the map key.
+      if (previous && sameTuple(tuple, previous.tuple)) {
+        previous.rows.push(row);
+        continue;
+      }
       const key = tupleKey(tuple);
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { key, tuple, rows: [] }));
       group.rows.push(row);
+      previous = group;
     }
     return [...groups.values()].map((g) => ({ key: g.key, tuple: g.tuple, rows: Int32Array.from(g.rows) }));
   }
