@@ -41,12 +41,29 @@ describe('canonicalValue', () => {
     expect(() => canonicalValue(t.decimal(9, 2), '1.234')).toThrow(/fractional digits/);
     expect(canonicalValue(t.date, -1)).toBe(-1);
     expect(canonicalValue(t.timestamptz, -1n)).toBe('-1');
-    expect(canonicalValue(t.uuid, 'F79C3E09-677C-4BBD-A479-3F349CB785E7')).toBe('f79c3e09-677c-4bbd-a479-3f349cb785e7');
+    expect(canonicalValue(t.uuid, 'F79C3E09-677C-4BBD-A479-3F349CB785E7')).toBe(
+      'f79c3e09-677c-4bbd-a479-3f349cb785e7',
+    );
     expect(canonicalValue(t.binary, Uint8Array.of(0, 255))).toBe('00ff');
     expect(canonicalValue(t.string, null)).toBeNull();
     expect(() => canonicalValue(t.long, 1.5)).toThrow(/not a floe value/);
-    const map = { kind: 'map', keyId: 2, key: t.string, valueId: 3, valueRequired: false, value: t.long } as const;
-    expect(canonicalValue(map, new Map<Value, Value>([['a', 1n], ['b', null]]))).toEqual([
+    const map = {
+      kind: 'map',
+      keyId: 2,
+      key: t.string,
+      valueId: 3,
+      valueRequired: false,
+      value: t.long,
+    } as const;
+    expect(
+      canonicalValue(
+        map,
+        new Map<Value, Value>([
+          ['a', 1n],
+          ['b', null],
+        ]),
+      ),
+    ).toEqual([
       ['a', '1'],
       ['b', null],
     ]);
@@ -59,7 +76,11 @@ describe('canonicalValue', () => {
     expect(() => expectSameRows(rows, [{ x: '2' }, { x: '1' }, { x: '1' }], schema)).toThrow();
     expect(() => expectSameRows(rows, [{ x: '2' }, { x: '1' }], schema)).toThrow();
     expect(() =>
-      expectSameRows(rows, { columns: ['x', 'y'], arrowTypes: {}, rows: [{ x: '1' }, { x: '2' }, { x: '2' }] }, schema),
+      expectSameRows(
+        rows,
+        { columns: ['x', 'y'], arrowTypes: {}, rows: [{ x: '1' }, { x: '2' }, { x: '2' }] },
+        schema,
+      ),
     ).toThrow();
   });
 });
@@ -138,7 +159,10 @@ describe('readers over a table PyIceberg wrote', () => {
 
     const list = await avroSchemaWithFastavro(join(metaDir, manifestList!), { records: true });
     const byName = Object.fromEntries(
-      (list.writerSchema.fields as { name: string; 'field-id': number }[]).map((f) => [f.name, f['field-id']]),
+      (list.writerSchema.fields as { name: string; 'field-id': number }[]).map((f) => [
+        f.name,
+        f['field-id'],
+      ]),
     );
     expect(byName).toMatchObject({ manifest_path: 500, manifest_length: 501, added_snapshot_id: 503 });
     expect(list.recordCount).toBeGreaterThan(0);

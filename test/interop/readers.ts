@@ -197,7 +197,10 @@ export function parquetMetaWithPyArrow(path: string): Promise<ParquetMeta> {
 }
 
 /** The embedded schema and header metadata of an Avro container file, as fastavro reads them. */
-export function avroSchemaWithFastavro(path: string, opts: { records?: boolean } = {}): Promise<AvroFileInfo> {
+export function avroSchemaWithFastavro(
+  path: string,
+  opts: { records?: boolean } = {},
+): Promise<AvroFileInfo> {
   return runReader('avro-schema', { path: stripFileScheme(path), records: opts.records === true });
 }
 
@@ -215,7 +218,9 @@ export interface PyIcebergWriteOptions {
  * Writes a table with PyIceberg itself (SqlCatalog on sqlite): the harness's own control group.
  * Non-identity partition transforms would need the pyiceberg-core package, which is not installed.
  */
-export function writeWithPyIceberg(opts: PyIcebergWriteOptions): Promise<{ metadataLocation: string; location: string }> {
+export function writeWithPyIceberg(
+  opts: PyIcebergWriteOptions,
+): Promise<{ metadataLocation: string; location: string }> {
   return runReader('pyiceberg-write', {
     warehouse: opts.warehouse,
     identifier: opts.identifier,
@@ -245,7 +250,8 @@ function toHex(bytes: Uint8Array): string {
 }
 
 function bad(type: IcebergType, value: unknown): Error {
-  const shown = typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? `bytes` : String(value);
+  const shown =
+    typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? `bytes` : String(value);
   return new Error(`canonicalValue: ${shown} (${typeof value}) is not a floe value of type ${type.kind}`);
 }
 
@@ -312,7 +318,12 @@ export function canonicalValue(type: IcebergType, value: Value | undefined): Can
       if (!(value instanceof Uint8Array)) throw bad(type, value);
       return toHex(value);
     case 'struct': {
-      if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array || value instanceof Map) {
+      if (
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        value instanceof Uint8Array ||
+        value instanceof Map
+      ) {
         throw bad(type, value);
       }
       const out: Record<string, Canonical> = {};
@@ -324,7 +335,10 @@ export function canonicalValue(type: IcebergType, value: Value | undefined): Can
       return value.map((v) => canonicalValue(type.element, v));
     case 'map':
       if (!(value instanceof Map)) throw bad(type, value);
-      return [...value.entries()].map(([k, v]) => [canonicalValue(type.key, k), canonicalValue(type.value, v)]);
+      return [...value.entries()].map(([k, v]) => [
+        canonicalValue(type.key, k),
+        canonicalValue(type.value, v),
+      ]);
   }
 }
 
@@ -350,7 +364,15 @@ export function canonicalRows(
 export function fromCanonical(type: IcebergType, c: Canonical | undefined): Value {
   if (c === null || c === undefined) return null;
   const num = (x: Canonical): number =>
-    x === 'NaN' ? Number.NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x === '-0' ? -0 : Number(x);
+    x === 'NaN'
+      ? Number.NaN
+      : x === 'Infinity'
+        ? Infinity
+        : x === '-Infinity'
+          ? -Infinity
+          : x === '-0'
+            ? -0
+            : Number(x);
   switch (type.kind) {
     case 'boolean':
     case 'string':
@@ -381,7 +403,10 @@ export function fromCanonical(type: IcebergType, c: Canonical | undefined): Valu
       return (c as Canonical[]).map((x) => fromCanonical(type.element, x));
     case 'map':
       return new Map(
-        (c as [Canonical, Canonical][]).map(([k, v]) => [fromCanonical(type.key, k), fromCanonical(type.value, v)]),
+        (c as [Canonical, Canonical][]).map(([k, v]) => [
+          fromCanonical(type.key, k),
+          fromCanonical(type.value, v),
+        ]),
       );
   }
 }
@@ -440,7 +465,11 @@ export function expectSameRows(
 /** Rows of floe values keyed by column name -> one ColumnBatch keyed by field id (missing -> null). */
 export function rowsToBatch(schema: Schema, rows: readonly Record<string, Value | undefined>[]): ColumnBatch {
   const columns = new Map<number, Value[]>();
-  for (const f of schema.fields) columns.set(f.id, rows.map((r) => r[f.name] ?? null));
+  for (const f of schema.fields)
+    columns.set(
+      f.id,
+      rows.map((r) => r[f.name] ?? null),
+    );
   return { rowCount: rows.length, columns };
 }
 

@@ -194,7 +194,12 @@ describe('PyIceberg and DuckDB return exactly the rows floe wrote', () => {
     // Identity-partitioned too: unicode partition values travel through paths and manifests.
     const table = await writeTable(schema, [rows], { partition: 's' });
     await expectReadersReturn(table, rows, schema);
-    await expectPlanKeepsExactly(table.metadataLocation, schema, "s = '日本語のテキスト'", (r) => r.s === '日本語のテキスト');
+    await expectPlanKeepsExactly(
+      table.metadataLocation,
+      schema,
+      "s = '日本語のテキスト'",
+      (r) => r.s === '日本語のテキスト',
+    );
   });
 });
 
@@ -253,7 +258,11 @@ const TRANSFORM_CASES: {
 }[] = [
   { partition: 'c_string', filter: "c_string = 'BROOKLYN'", predicate: (r) => r.c_string === 'BROOKLYN' },
   { partition: 'bucket(8, id)', filter: 'id = 17', predicate: (r) => r.id === 17n },
-  { partition: 'bucket(4, c_string)', filter: "c_string = '日本人'", predicate: (r) => r.c_string === '日本人' },
+  {
+    partition: 'bucket(4, c_string)',
+    filter: "c_string = '日本人'",
+    predicate: (r) => r.c_string === '日本人',
+  },
   { partition: 'truncate(10, c_int)', filter: 'c_int >= 13', predicate: (r) => (r.c_int as number) >= 13 },
   {
     // Code points, not UTF-16 units: '😀😁😂🤣x' and '😀😁😂y' share the partition '😀😁😂'.
@@ -261,7 +270,11 @@ const TRANSFORM_CASES: {
     filter: "c_string = '😀😁😃z'",
     predicate: (r) => r.c_string === '😀😁😃z',
   },
-  { partition: 'year(c_date)', filter: "c_date >= '2010-01-01'", predicate: (r) => r.c_date !== null && (r.c_date as number) >= days('2010-01-01') },
+  {
+    partition: 'year(c_date)',
+    filter: "c_date >= '2010-01-01'",
+    predicate: (r) => r.c_date !== null && (r.c_date as number) >= days('2010-01-01'),
+  },
   {
     // Months before 1970 are negative: floor, not truncation toward zero.
     partition: 'month(c_timestamp)',
@@ -281,15 +294,18 @@ const TRANSFORM_CASES: {
 ];
 
 describe('partition transforms', () => {
-  it.each(TRANSFORM_CASES)('$partition: both readers exact, plan_files prunes exactly', async ({ partition, filter, predicate }) => {
-    const rows = partRows();
-    const table = await writeTable(partSchema, [rows], { partition });
-    expect(table.spec.fields).toHaveLength(1);
-    const files = await table.planFiles();
-    expect(files.length, 'one file per partition value').toBeGreaterThan(1);
-    await expectReadersReturn(table, rows, partSchema);
-    await expectPlanKeepsExactly(table.metadataLocation, partSchema, filter, predicate);
-  });
+  it.each(TRANSFORM_CASES)(
+    '$partition: both readers exact, plan_files prunes exactly',
+    async ({ partition, filter, predicate }) => {
+      const rows = partRows();
+      const table = await writeTable(partSchema, [rows], { partition });
+      expect(table.spec.fields).toHaveLength(1);
+      const files = await table.planFiles();
+      expect(files.length, 'one file per partition value').toBeGreaterThan(1);
+      await expectReadersReturn(table, rows, partSchema);
+      await expectPlanKeepsExactly(table.metadataLocation, partSchema, filter, predicate);
+    },
+  );
 
   it('void(c_string): one partition, pruning by column bounds across 3 appends', async () => {
     const rows = partRows();
@@ -298,7 +314,12 @@ describe('partition transforms', () => {
     });
     expect(table.spec.fields[0]?.transform).toBe('void');
     await expectReadersReturn(table, rows, partSchema);
-    const check = await expectPlanKeepsExactly(table.metadataLocation, partSchema, 'id < 16', (r) => us(r.id) < 16n);
+    const check = await expectPlanKeepsExactly(
+      table.metadataLocation,
+      partSchema,
+      'id < 16',
+      (r) => us(r.id) < 16n,
+    );
     expect(check.kept).toHaveLength(1);
   });
 
@@ -328,8 +349,22 @@ describe('column bounds prune files (unpartitioned, 3 appends)', () => {
   ]);
   const pad = 'x'.repeat(30); // longer than the default truncate(16) bounds
   const a: Row[] = [
-    { id: 1n, name: `apple${pad}1`, score: 1.5, amount: -5000n, at: micros('1955-01-01T00:00:00Z'), n: -(2n ** 63n) },
-    { id: 2n, name: `apple${pad}2`, score: Number.NaN, amount: -1n, at: micros('1959-12-31T23:59:59Z'), n: -2000n },
+    {
+      id: 1n,
+      name: `apple${pad}1`,
+      score: 1.5,
+      amount: -5000n,
+      at: micros('1955-01-01T00:00:00Z'),
+      n: -(2n ** 63n),
+    },
+    {
+      id: 2n,
+      name: `apple${pad}2`,
+      score: Number.NaN,
+      amount: -1n,
+      at: micros('1959-12-31T23:59:59Z'),
+      n: -2000n,
+    },
     { id: 3n, name: `apricot${pad}`, score: 2.5, amount: null, at: null, n: null },
   ];
   const b: Row[] = [
@@ -337,8 +372,22 @@ describe('column bounds prune files (unpartitioned, 3 appends)', () => {
     { id: 5n, name: `blueberry${pad}`, score: 20, amount: 2000n, at: micros('2000-06-01T00:00:00Z'), n: 5n },
   ];
   const c: Row[] = [
-    { id: 6n, name: `cherry${pad}`, score: Number.NaN, amount: 999999999999n, at: micros('2100-01-01T00:00:00Z'), n: 2n ** 63n - 1n },
-    { id: 7n, name: '\u{10FFFF}'.repeat(20), score: Number.NaN, amount: 3000n, at: micros('2100-01-02T00:00:00Z'), n: 100n },
+    {
+      id: 6n,
+      name: `cherry${pad}`,
+      score: Number.NaN,
+      amount: 999999999999n,
+      at: micros('2100-01-01T00:00:00Z'),
+      n: 2n ** 63n - 1n,
+    },
+    {
+      id: 7n,
+      name: '\u{10FFFF}'.repeat(20),
+      score: Number.NaN,
+      amount: 3000n,
+      at: micros('2100-01-02T00:00:00Z'),
+      n: 100n,
+    },
   ];
   let table: Table;
   beforeAll(async () => {
@@ -355,16 +404,23 @@ describe('column bounds prune files (unpartitioned, 3 appends)', () => {
     // a bound that was cut without being incremented would wrongly prune the first file.
     {
       filter: `name >= 'apricot${'x'.repeat(12)}' and name < 'b'`,
-      predicate: (r: Row) => r.name !== null && (r.name as string) >= `apricot${'x'.repeat(12)}` && (r.name as string) < 'b',
+      predicate: (r: Row) =>
+        r.name !== null && (r.name as string) >= `apricot${'x'.repeat(12)}` && (r.name as string) < 'b',
     },
     { filter: `name < 'b'`, predicate: (r: Row) => r.name !== null && (r.name as string) < 'b' },
     // NaN is excluded from bounds and counted in nan_value_counts: the all-NaN file is pruned.
     { filter: 'score > 5', predicate: (r: Row) => (r.score as number) > 5 },
     // PyIceberg only converts a decimal literal given as a string with the column's exact scale.
     { filter: "amount >= '1.500'", predicate: (r: Row) => r.amount !== null && us(r.amount) >= 1500n },
-    { filter: "at < '1960-01-01T00:00:00+00:00'", predicate: (r: Row) => r.at !== null && us(r.at) < micros('1960-01-01T00:00:00Z') },
+    {
+      filter: "at < '1960-01-01T00:00:00+00:00'",
+      predicate: (r: Row) => r.at !== null && us(r.at) < micros('1960-01-01T00:00:00Z'),
+    },
     { filter: 'n > 9223372036854775806', predicate: (r: Row) => r.n !== null && us(r.n) > 2n ** 63n - 2n },
-    { filter: 'n < -9223372036854775807', predicate: (r: Row) => r.n !== null && us(r.n) < -(2n ** 63n) + 1n },
+    {
+      filter: 'n < -9223372036854775807',
+      predicate: (r: Row) => r.n !== null && us(r.n) < -(2n ** 63n) + 1n,
+    },
   ])('plan_files($filter) keeps exactly the files with matches', async ({ filter, predicate }) => {
     await expectPlanKeepsExactly(table.metadataLocation, schema, filter, predicate);
   });
@@ -410,8 +466,14 @@ describe('several appends with manifest merging', () => {
       0,
     );
     expect(files).toBe((await table.planFiles()).length);
-    expect(manifests.some((m) => Number(m.existing_files_count) > 0), 'a merged manifest carries EXISTING entries').toBe(true);
-    const rows = manifests.reduce((n, m) => n + Number(m.added_rows_count) + Number(m.existing_rows_count), 0);
+    expect(
+      manifests.some((m) => Number(m.existing_files_count) > 0),
+      'a merged manifest carries EXISTING entries',
+    ).toBe(true);
+    const rows = manifests.reduce(
+      (n, m) => n + Number(m.added_rows_count) + Number(m.existing_rows_count),
+      0,
+    );
     expect(rows).toBe(100);
   });
 
@@ -464,8 +526,15 @@ describe('several appends with manifest merging', () => {
     const manifestPath = (list.records as { manifest_path: string }[])[0]!.manifest_path;
     const manifest = await avroSchemaWithFastavro(manifestPath, { records: true });
     expect(manifest.codec).toBe('deflate');
-    expect(manifest.metadata).toMatchObject({ 'format-version': '2', content: 'data', 'partition-spec-id': '0' });
-    expect(JSON.parse(manifest.metadata['schema']!)).toMatchObject({ type: 'struct', fields: schema.toJson().fields });
+    expect(manifest.metadata).toMatchObject({
+      'format-version': '2',
+      content: 'data',
+      'partition-spec-id': '0',
+    });
+    expect(JSON.parse(manifest.metadata['schema']!)).toMatchObject({
+      type: 'struct',
+      fields: schema.toJson().fields,
+    });
     expect(JSON.parse(manifest.metadata['partition-spec']!)).toEqual([
       { name: 'event_time_day', transform: 'day', 'source-id': 2, 'field-id': 1000 },
     ]);
@@ -518,7 +587,10 @@ describe('several appends with manifest merging', () => {
       }
     }
     // The data file entries name real files with the partition the readers prune on.
-    const entries = manifest.records as { status: number; data_file: { file_path: string; record_count: number } }[];
+    const entries = manifest.records as {
+      status: number;
+      data_file: { file_path: string; record_count: number };
+    }[];
     expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) expect([0, 1, 2]).toContain(e.status);
   });
@@ -527,7 +599,10 @@ describe('several appends with manifest merging', () => {
 describe('Parquet data files as pyarrow sees them', () => {
   it('field ids, INT64 TIMESTAMP(MICROS, adjustedToUTC), decimals, ZSTD, dictionary strings', async () => {
     const schema = allTypesSchema();
-    const rows = [...edgeRows(), ...Array.from({ length: 200 }, (_, i) => ({ id: BigInt(100 + i), c_string: `borough-${i % 5}` }))];
+    const rows = [
+      ...edgeRows(),
+      ...Array.from({ length: 200 }, (_, i) => ({ id: BigInt(100 + i), c_string: `borough-${i % 5}` })),
+    ];
     const table = await writeTable(schema, [rows]);
     const [file] = await table.planFiles();
     const meta = await parquetMetaWithPyArrow(file!.dataFile.filePath);
@@ -535,8 +610,12 @@ describe('Parquet data files as pyarrow sees them', () => {
     expect(meta.fieldIds).toEqual(Object.fromEntries(schema.fields.map((f) => [f.name, f.id])));
     const col = (name: string) => meta.columns.find((c) => c.path === name)!;
     expect(col('c_timestamptz').physicalType).toBe('INT64');
-    expect(col('c_timestamptz').logicalType).toMatch(/^Timestamp\(isAdjustedToUTC=true, timeUnit=microseconds/);
-    expect(col('c_timestamp').logicalType).toMatch(/^Timestamp\(isAdjustedToUTC=false, timeUnit=microseconds/);
+    expect(col('c_timestamptz').logicalType).toMatch(
+      /^Timestamp\(isAdjustedToUTC=true, timeUnit=microseconds/,
+    );
+    expect(col('c_timestamp').logicalType).toMatch(
+      /^Timestamp\(isAdjustedToUTC=false, timeUnit=microseconds/,
+    );
     expect(col('c_time').logicalType).toMatch(/^Time\(isAdjustedToUTC=false, timeUnit=microseconds/);
     expect(col('c_date').logicalType).toBe('Date');
     expect(col('c_dec9_2').logicalType).toBe('Decimal(precision=9, scale=2)');

@@ -57,7 +57,9 @@ export async function ensureVenv(options: EnsureVenvOptions = {}): Promise<strin
       announced = true;
     }
     if (Date.now() > deadline) {
-      throw new Error(`floe test setup: timed out waiting for the venv lock ${LOCK_DIR} (remove it if stale)`);
+      throw new Error(
+        `floe test setup: timed out waiting for the venv lock ${LOCK_DIR} (remove it if stale)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -115,7 +117,9 @@ function build(hash: string, basePython: string, log: (line: string) => void): v
   }
   const [major, minor] = probe.stdout.trim().split('.').map(Number);
   if (major !== 3 || (minor ?? 0) < 10) {
-    throw new Error(`floe test setup: ${basePython} is Python ${probe.stdout.trim()}; the readers need >= 3.10`);
+    throw new Error(
+      `floe test setup: ${basePython} is Python ${probe.stdout.trim()}; the readers need >= 3.10`,
+    );
   }
 
   rmSync(READY, { force: true });

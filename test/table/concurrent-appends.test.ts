@@ -20,7 +20,7 @@ afterAll(async () => {
 
 function runChild(writer: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'append-child.mjs'), dir, String(writer), String(APPENDS)], {
+    const child = spawn(process.execPath, ['--import', join(import.meta.dirname, '../catalog/ts-register.mjs'), join(import.meta.dirname, 'append-child.ts'), dir, String(writer), String(APPENDS)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

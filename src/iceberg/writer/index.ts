@@ -18,6 +18,7 @@ export type { ParquetCodec } from './codecs.js';
 export { CODEC_PROPERTY, COMPRESSION_LEVEL_PROPERTY, DEFAULT_CODEC, resolveCodec } from './codecs.js';
 export {
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_OPEN_FILES,
   DEFAULT_ROW_GROUP_ROWS,
   DEFAULT_ROW_GROUP_SIZE,
   DEFAULT_TARGET_FILE_SIZE,
@@ -58,6 +59,12 @@ export interface DataWriterOptions {
    * buffer becomes a row group early. This is what bounds memory with many open partitions.
    */
   maxBufferedBytes?: number;
+  /**
+   * At most this many files open at once (default 100): past it the least recently used one is
+   * closed, so partitions that come back later get another file. Bounds memory and streams with
+   * many partitions (e.g. hour() of time-ordered data leaves old hours behind).
+   */
+  maxOpenFiles?: number;
   /** Parquet footer min/max/null statistics per column chunk (default true). */
   parquetStatistics?: boolean;
   /** Unique per writer, e.g. `<uuid>`; file names are `<prefix>-<n>.parquet` (default a random UUID). */

@@ -35,8 +35,12 @@ export interface FileWriterContext {
   readonly specId: number;
 }
 
-/** Larger scratch buffers are dropped after a flush so idle open files do not pin memory. */
-const KEEP_BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * The scratch buffer grows to a whole encoded row group; it is dropped after each flush so that
+ * many open files (one per partition) do not each pin their largest row group. Regrowing costs a
+ * few doublings per row group, nothing next to encoding it.
+ */
+const KEEP_BUFFER_BYTES = 64 * 1024;
 
 /**
  * A hyparquet-writer Writer whose bytes go to an OutputStream: ParquetWriter calls flush() after

@@ -2,8 +2,9 @@
  * The DataWriter: routes each row of a batch to the open file of its partition, cuts row groups
  * at `write.parquet.row-group-size-bytes` (or a row cap), rolls to a new file at
  * `write.target-file-size-bytes`, and keeps the rows buffered across all open files under
- * `maxBufferedBytes` by flushing the largest buffer early. Memory is thus bounded by that cap plus
- * one row group being encoded, however large the input.
+ * `maxBufferedBytes` by flushing the largest buffer early, and closes the least recently used file
+ * past `maxOpenFiles`. Memory is thus bounded by that cap plus one row group being encoded (plus
+ * what the FileIO buffers per open stream), however large the input and however many partitions.
  */
 import { randomUUID } from 'node:crypto';
 import { FloeError } from '../../errors.js';
@@ -24,6 +25,7 @@ export const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024;
 export const DEFAULT_ROW_GROUP_SIZE = 128 * 1024 * 1024;
 export const DEFAULT_ROW_GROUP_ROWS = 1_000_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_OPEN_FILES = 100;
 /** Rows appended between two size checks: small enough to cut row groups near their target. */
 const SLICE_ROWS = 8192;
 /** Rows of the first slice, before any row size has been measured. */
@@ -79,6 +81,7 @@ export class PartitionedDataWriter implements DataWriter {
   private readonly rowGroupBytes: number;
   private readonly rowGroupRows: number;
   private readonly maxBufferedBytes: number;
+  private readonly maxOpenFiles: number;
   private readonly prefix: string;
   private readonly location: string;
   private readonly partitioner: ReturnType<typeof compilePartitioner>;
@@ -119,6 +122,7 @@ export class PartitionedDataWriter implements DataWriter {
       positiveIntProperty(properties, ROW_GROUP_SIZE_PROPERTY, DEFAULT_ROW_GROUP_SIZE);
     this.rowGroupRows = Math.floor(positiveOption(options.rowGroupRows, 'rowGroupRows') ?? DEFAULT_ROW_GROUP_ROWS);
     this.maxBufferedBytes = positiveOption(options.maxBufferedBytes, 'maxBufferedBytes') ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxOpenFiles = Math.floor(positiveOption(options.maxOpenFiles, 'maxOpenFiles') ?? DEFAULT_MAX_OPEN_FILES);
     this.prefix = options.fileNamePrefix ?? randomUUID();
     this.location = trimSlashes(options.dataLocation);
     this.partitioner = compilePartitioner(options.spec, options.schema);
@@ -129,10 +133,10 @@ export class PartitionedDataWriter implements DataWriter {
     try {
       if (batch.rowCount > 0) {
         if (this.options.spec.fields.length === 0) {
-          await this.appendRows(this.fileFor('', []), batch, null, 0, batch.rowCount);
+          await this.appendRows(await this.fileFor('', []), batch, null, 0, batch.rowCount);
         } else {
           for (const { key, tuple, rows } of this.route(batch)) {
-            await this.appendRows(this.fileFor(key, tuple), batch, rows, 0, rows.length);
+            await this.appendRows(await this.fileFor(key, tuple), batch, rows, 0, rows.length);
           }
         }
         await this.enforceMemoryCap();
@@ -217,17 +221,28 @@ export class PartitionedDataWriter implements DataWriter {
     return [...groups.values()].map((g) => ({ key: g.key, tuple: g.tuple, rows: Int32Array.from(g.rows) }));
   }
 
-  private fileFor(key: string, tuple: readonly Value[]): ParquetFileWriter {
+  /**
+   * The open file of a partition, opening one (and closing the least recently used file when
+   * maxOpenFiles are open) if needed. `open` is kept in least-recently-used order.
+   */
+  private async fileFor(key: string, tuple: readonly Value[]): Promise<ParquetFileWriter> {
     let file = this.open.get(key);
-    if (!file) {
-      const dir =
-        this.options.spec.fields.length === 0
-          ? this.location
-          : `${this.location}/${partitionPath(this.options.spec, this.options.schema, tuple)}`;
-      const name = `${this.prefix}-${String(this.fileCount++).padStart(5, '0')}.parquet`;
-      file = new ParquetFileWriter(this.ctx, `${dir}/${name}`, key, tuple);
+    if (file) {
+      this.open.delete(key);
       this.open.set(key, file);
+      return file;
     }
+    while (this.open.size >= this.maxOpenFiles) {
+      const oldest = this.open.values().next().value as ParquetFileWriter;
+      await this.closeFile(oldest);
+    }
+    const dir =
+      this.options.spec.fields.length === 0
+        ? this.location
+        : `${this.location}/${partitionPath(this.options.spec, this.options.schema, tuple)}`;
+    const name = `${this.prefix}-${String(this.fileCount++).padStart(5, '0')}.parquet`;
+    file = new ParquetFileWriter(this.ctx, `${dir}/${name}`, key, tuple);
+    this.open.set(key, file);
     return file;
   }
 
@@ -240,7 +255,7 @@ export class PartitionedDataWriter implements DataWriter {
   ): Promise<void> {
     for (let s = start; s < end; ) {
       // A file that reached its target size was closed: continue in a new one for the partition.
-      if (this.open.get(file.key) !== file) file = this.fileFor(file.key, file.partition);
+      if (this.open.get(file.key) !== file) file = await this.fileFor(file.key, file.partition);
       const threshold = this.rowGroupThreshold(file);
       // Rows expected to fill the row group, so that it is cut close to its byte threshold.
       const fitting = this.rowBytes > 0 ? Math.ceil((threshold - file.bufferedBytes) / this.rowBytes) : FIRST_SLICE_ROWS;

@@ -1,0 +1,467 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: how fast `floe load` lands NYC-311-shaped rows in an Iceberg table, next to
+ * PyIceberg doing the same from the same NDJSON. Not a test: it prints a table and, for a full
+ * run, rewrites BENCHMARKS.md.
+ *
+ *   npm run bench                          1,000,000 rows, floe (CSV, NDJSON, ± day partitions) + PyIceberg
+ *   npm run bench -- --rows 100000         quick run (BENCHMARKS.md untouched unless --write)
+ *   npm run bench -- --only floe|pyiceberg one side only
+ *   npm run bench -- --profile             also one floe NDJSON + CSV load under node --cpu-prof, hot spots printed
+ *   npm run bench -- --keep                keep the warehouses under .cache/bench/run/
+ *
+ * Every figure is of the whole command a user runs (process start to exit), measured by
+ * /usr/bin/time: wall time, CPU time (user+sys, all threads) and peak RSS. Rows per CPU-second
+ * is the "per core" figure: this machine's cores are shared with other work, so wall time mostly
+ * measures the neighbours while CPU time does not. Each load is checked afterwards by reading the
+ * table back (row count through a PyIceberg scan, and floe's own metadata), so a failed or partial
+ * load can never show up as a fast one.
+ *
+ * Input rows come from scripts/make-nyc311-sample.mjs (the one NYC-311 generator) as CSV, and
+ * bench/csv-to-ndjson.mjs turns that CSV into NDJSON typed by examples/nyc311.schema.json. Both
+ * are cached under .cache/bench/ and rebuilt when the generator, converter or schema change.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatSummary, summarizeProfile } from './cpuprofile-top.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = join(ROOT, '.cache', 'bench');
+const RUN_DIR = join(CACHE, 'run');
+const SCHEMA = join(ROOT, 'examples', 'nyc311.schema.json');
+const GENERATOR = join(ROOT, 'scripts', 'make-nyc311-sample.mjs');
+const CONVERTER = join(ROOT, 'bench', 'csv-to-ndjson.mjs');
+const PY_SCRIPT = join(ROOT, 'bench', 'pyiceberg_load.py');
+const PYTHON = join(ROOT, '.cache', 'venv', 'bin', 'python');
+const FLOE = join(ROOT, 'dist', 'cli', 'main.js');
+const TIME = '/usr/bin/time';
+const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
+const FULL_ROWS = 1_000_000;
+const TARGET_PER_CORE = 200_000;
+const PARTITION = 'day(created_date)';
+const CHILD_TIMEOUT_MS = 10 * 60_000;
+
+const USAGE = `usage: npm run bench -- [--rows N] [--only floe|pyiceberg] [--profile] [--keep] [--write|--no-write]`;
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        rows: { type: 'string' },
+        only: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        write: { type: 'boolean' },
+        'no-write': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    fail(`${err.message}\n${USAGE}`, 2);
+  }
+  if (parsed.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const rows = parsed.rows === undefined ? FULL_ROWS : Number(parsed.rows.replace(/_/g, ''));
+  if (!Number.isSafeInteger(rows) || rows < 1) fail(`--rows must be a positive integer, got ${parsed.rows}\n${USAGE}`, 2);
+  const only = parsed.only ?? 'all';
+  if (!['all', 'floe', 'pyiceberg'].includes(only)) fail(`--only must be floe or pyiceberg, got ${only}\n${USAGE}`, 2);
+  // A quick or one-sided run must not overwrite the published full figures by accident.
+  const write = parsed['no-write'] ? false : (parsed.write ?? (rows === FULL_ROWS && only === 'all'));
+  return { rows, only, profile: parsed.profile, keep: parsed.keep, write };
+}
+
+function fail(message, code = 1) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+}
+
+const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+/** Runs a command; resolves with its exit code and captured output (never rejects on exit code). */
+function run(cmd, args, { env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+/** Runs a command under /usr/bin/time; wall time from our own clock, CPU and peak RSS from time(1). */
+async function timed(cmd, args, opts) {
+  const timeFile = join(RUN_DIR, `time-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
+  const t0 = process.hrtime.bigint();
+  const res = await run(TIME, ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...args], opts);
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const text = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').pop() : '';
+  rmSync(timeFile, { force: true });
+  const [, user, sys, maxKb] = text.split(/\s+/).map(Number);
+  return { ...res, wallS, cpuS: user + sys, userS: user, sysS: sys, rssMiB: maxKb / 1024 };
+}
+
+const tail = (s, n = 8) => s.trim().split('\n').slice(-n).join('\n');
+
+function sha(paths) {
+  const h = createHash('sha256');
+  for (const p of paths) h.update(readFileSync(p));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Pulls a file through the page cache so the first timed load does not pay for the disk. */
+async function warm(path) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) void chunk;
+}
+
+async function ensureInputs(rows) {
+  mkdirSync(CACHE, { recursive: true });
+  const csv = join(CACHE, `nyc311-${rows}.csv`);
+  const ndjson = join(CACHE, `nyc311-${rows}.ndjson`);
+  const stampPath = join(CACHE, `nyc311-${rows}.stamp.json`);
+  const stamp = { rows, sources: sha([GENERATOR, CONVERTER, SCHEMA]) };
+  const current = existsSync(stampPath) ? readFileSync(stampPath, 'utf8') : '';
+  if (current === JSON.stringify(stamp) && existsSync(csv) && existsSync(ndjson)) return { csv, ndjson };
+
+  log(`generating ${rows.toLocaleString('en-US')} rows (cached in ${CACHE}; once)`);
+  rmSync(stampPath, { force: true });
+  // The generator adds duplicates and dirty rows only when writing the example file (or DIRTY=1);
+  // with an explicit output path and DIRTY unset it writes exactly `rows` clean rows.
+  const gen = await run(process.execPath, [GENERATOR, String(rows), `${csv}.tmp`], { env: { DIRTY: '' } });
+  if (gen.code !== 0) fail(`row generator failed:\n${tail(gen.stderr)}`);
+  renameSync(`${csv}.tmp`, csv);
+  const conv = await run(process.execPath, [CONVERTER, csv, `${ndjson}.tmp`, SCHEMA]);
+  if (conv.code !== 0) fail(`CSV -> NDJSON conversion failed:\n${tail(conv.stderr)}`);
+  renameSync(`${ndjson}.tmp`, ndjson);
+  writeFileSync(stampPath, JSON.stringify(stamp));
+  return { csv, ndjson };
+}
+
+function parseJsonLine(text) {
+  // The last line that parses: loaders may print progress before their JSON.
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    for (const line of trimmed.split('\n').reverse()) {
+      try {
+        return JSON.parse(line);
+      } catch {
+        /* keep looking */
+      }
+    }
+  }
+  return undefined;
+}
+
+const hasPython = () => existsSync(PYTHON);
+
+/** Row count of a table read back through PyIceberg (an independent reader), or null without the venv. */
+async function pyCount(args) {
+  if (!hasPython()) return { rows: null, note: 'no venv' };
+  const res = await run(PYTHON, [PY_SCRIPT, ...args]);
+  const parsed = res.code === 0 ? parseJsonLine(res.stdout) : undefined;
+  if (!parsed) return { rows: null, note: `PyIceberg scan failed: ${tail(res.stderr, 3)}` };
+  return { rows: parsed.rows };
+}
+
+async function floeCase({ name, input, format, partitioned, rows, warehouse, profileDir }) {
+  const table = `bench.${name}`;
+  const args = [
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    FLOE,
+    'load',
+    input,
+    '--table',
+    table,
+    '--schema',
+    SCHEMA,
+    '--warehouse',
+    warehouse,
+    '--rejected',
+    join(RUN_DIR, `${name}.rejected.ndjson`),
+    '--json',
+    ...(partitioned ? ['--partition', PARTITION] : []),
+  ];
+  await warm(input);
+  log(`floe load ${format}${partitioned ? ` --partition '${PARTITION}'` : ''} -> ${table}`);
+  const t = await timed(process.execPath, args);
+  const result = { side: 'floe', name, table, format, partitioned, rows, ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']) };
+  if (t.code !== 0) return { ...result, ok: false, error: `exit ${t.code}: ${tail(t.stderr)}` };
+  const summary = parseJsonLine(t.stdout);
+  if (!summary) return { ...result, ok: false, error: `no JSON summary on stdout: ${tail(t.stdout + t.stderr)}` };
+  Object.assign(result, { files: summary.dataFiles, bytes: summary.bytes, innerS: summary.elapsedMs / 1000 });
+  if (profileDir) return { ...result, ok: true };
+
+  // Read the table back: floe's own metadata, then an independent scan of it with PyIceberg.
+  const problems = [];
+  if (summary.rowsWritten !== rows) problems.push(`summary says ${summary.rowsWritten} rows written`);
+  if (summary.rowsRejected !== 0) problems.push(`${summary.rowsRejected} rows rejected`);
+  const ins = await run(process.execPath, [FLOE, 'inspect', table, '--warehouse', warehouse, '--json']);
+  const meta = ins.code === 0 ? parseJsonLine(ins.stdout) : undefined;
+  const current = meta?.snapshots?.find((s) => s.snapshotId === meta.currentSnapshotId);
+  const total = Number(current?.summary?.['total-records']);
+  if (total !== rows) problems.push(`inspect: current snapshot total-records ${current?.summary?.['total-records'] ?? '(none)'}`);
+  const scanned = meta?.metadataLocation ? await pyCount(['count-metadata', meta.metadataLocation]) : { rows: null, note: 'no metadata location' };
+  if (scanned.rows !== null && scanned.rows !== rows) problems.push(`PyIceberg scan of the floe table found ${scanned.rows} rows`);
+  result.verified = [`inspect ${total}`, scanned.rows === null ? `scan skipped (${scanned.note})` : `PyIceberg scan ${scanned.rows}`].join(', ');
+  if (problems.length) return { ...result, ok: false, error: problems.join('; ') };
+  return { ...result, ok: true };
+}
+
+async function pyicebergCase({ input, rows, partitioned }) {
+  const name = partitioned ? 'nyc311_pyiceberg_day' : 'nyc311_pyiceberg';
+  const warehouse = join(RUN_DIR, `pyiceberg${partitioned ? '-day' : ''}`);
+  rmSync(warehouse, { recursive: true, force: true });
+  mkdirSync(warehouse, { recursive: true });
+  await warm(input);
+  log(`PyIceberg read_json + append ndjson${partitioned ? ` partitioned ${PARTITION}` : ''} -> bench.${name}`);
+  const t = await timed(PYTHON, [PY_SCRIPT, 'load', input, warehouse, SCHEMA, ...(partitioned ? ['--partition-day', 'created_date'] : [])]);
+  const result = { side: 'pyiceberg', name, table: `bench.${name}`, format: 'ndjson', partitioned, rows, ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']) };
+  if (t.code !== 0) return { ...result, ok: false, error: `exit ${t.code}: ${tail(t.stderr)}` };
+  const out = parseJsonLine(t.stdout);
+  if (!out) return { ...result, ok: false, error: `no JSON on stdout: ${tail(t.stdout + t.stderr)}` };
+  Object.assign(result, { files: out.added_files, bytes: out.added_bytes, innerS: out.read_json_s + out.create_s + out.append_s, phases: out });
+  const problems = [];
+  if (out.added_records !== rows) problems.push(`snapshot says ${out.added_records} records added`);
+  const scanned = await pyCount(['count', warehouse, `bench.${name}`]);
+  if (scanned.rows !== rows) problems.push(`scan found ${scanned.rows ?? scanned.note}`);
+  result.verified = `snapshot ${out.added_records}, scan ${scanned.rows}`;
+  if (problems.length) return { ...result, ok: false, error: problems.join('; ') };
+  return { ...result, ok: true };
+}
+
+function pick(obj, keys) {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]]));
+}
+
+async function pythonInfo() {
+  if (!hasPython()) return null;
+  const res = await run(PYTHON, [
+    '-c',
+    'import json, platform, pyiceberg, pyarrow\n' +
+      'try:\n import pyiceberg_core; core = True\nexcept ImportError:\n core = False\n' +
+      'print(json.dumps({"python": platform.python_version(), "pyiceberg": pyiceberg.__version__, "pyarrow": pyarrow.__version__, "core": core}))',
+  ]);
+  return res.code === 0 ? parseJsonLine(res.stdout) : null;
+}
+
+function machine() {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  return { cpu: model.trim(), cores: cpus().length, ramGiB: totalmem() / 2 ** 30, kernel: release(), node: process.version };
+}
+
+const loadavg = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'n/a');
+
+// ---- formatting ----------------------------------------------------------------------------
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const fix = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+const mib = (b) => (b === undefined ? '–' : (b / 2 ** 20).toFixed(1));
+
+function label(r) {
+  const side = r.side === 'floe' ? 'floe load' : 'PyIceberg';
+  return `${side} ${r.format.toUpperCase()}${r.partitioned ? ` ${PARTITION}` : ''}`;
+}
+
+function rowsOf(results) {
+  return results.map((r) => ({
+    case: label(r),
+    wall: fix(r.wallS),
+    rps: r.ok ? int(r.rows / r.wallS) : 'FAILED',
+    cpu: fix(r.cpuS),
+    rpcs: r.ok ? int(r.rows / r.cpuS) : '–',
+    util: Number.isFinite(r.cpuS / r.wallS) ? `${Math.round((100 * r.cpuS) / r.wallS)}%` : '–',
+    rss: fix(r.rssMiB, 0),
+    files: r.files ?? '–',
+    out: mib(r.bytes),
+  }));
+}
+
+const COLUMNS = [
+  ['case', 'case'],
+  ['wall', 'wall s'],
+  ['rps', 'rows/s (wall)'],
+  ['cpu', 'CPU s (user+sys)'],
+  ['rpcs', 'rows per CPU-s'],
+  ['util', 'CPU/wall'],
+  ['rss', 'peak RSS MiB'],
+  ['files', 'files'],
+  ['out', 'Parquet MiB'],
+];
+
+function textTable(rows) {
+  const widths = COLUMNS.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [line(COLUMNS.map(([, h]) => h)), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(COLUMNS.map(([k]) => r[k])))].join('\n');
+}
+
+function mdTable(rows) {
+  const head = `| ${COLUMNS.map(([, h]) => h).join(' | ')} |`;
+  const sep = `|${COLUMNS.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
+  return [head, sep, ...rows.map((r) => `| ${COLUMNS.map(([k]) => r[k]).join(' | ')} |`)].join('\n');
+}
+
+/** The verdicts against the issue's targets, as plain sentences. */
+function verdicts(results) {
+  const out = [];
+  const floe = results.filter((r) => r.side === 'floe' && r.ok);
+  for (const r of floe) {
+    const perCore = r.rows / r.cpuS;
+    out.push(`${label(r)}: ${int(perCore)} rows per CPU-second — target ≥ ${int(TARGET_PER_CORE)}: ${perCore >= TARGET_PER_CORE ? 'MET' : 'NOT MET'}`);
+  }
+  for (const partitioned of [false, true]) {
+    const f = results.find((r) => r.side === 'floe' && r.format === 'ndjson' && r.partitioned === partitioned && r.ok);
+    const p = results.find((r) => r.side === 'pyiceberg' && r.partitioned === partitioned && r.ok);
+    if (!f || !p) continue;
+    const wallRatio = p.wallS / f.wallS;
+    const cpuRatio = p.cpuS / f.cpuS;
+    const what = partitioned ? `NDJSON ${PARTITION}` : 'NDJSON unpartitioned';
+    out.push(
+      `floe/PyIceberg, ${what}: ${fix(wallRatio)}× the throughput in wall time, ${fix(cpuRatio)}× per CPU-second` +
+        (f.innerS && p.innerS ? ` (${fix(p.innerS / f.innerS)}× after start-up: floe's own elapsed vs PyIceberg read_json + create_table + append)` : '') +
+        ` — target faster than PyIceberg: ${wallRatio > 1 ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  return out;
+}
+
+function markdown({ rows, results, mach, py, startedAt, load, durationS }) {
+  const date = startedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const failed = results.filter((r) => !r.ok);
+  const py1 = results.find((r) => r.side === 'pyiceberg' && r.ok);
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (bench/run.js); re-run it to refresh this file. Not part of \`npm test\`.
+
+## \`floe load\` vs PyIceberg, ${int(rows)} NYC-311-shaped rows
+
+Command: \`npm run bench\` — run ${date}, took ${fix(durationS / 60, 1)} min.
+
+| machine | |
+| --- | --- |
+| CPU | ${mach.cpu} |
+| cores | ${mach.cores} |
+| RAM | ${fix(mach.ramGiB, 1)} GiB |
+| kernel | Linux ${mach.kernel} |
+| Node | ${mach.node} |
+| Python | ${py ? `${py.python} (pyiceberg ${py.pyiceberg}, pyarrow ${py.pyarrow})` : 'not used'} |
+| load average (1/5/15 min) | before ${load.before}; after ${load.after} |
+
+${mdTable(rowsOf(results))}
+
+Targets (issue 2): **≥ ${int(TARGET_PER_CORE)} rows/s per core** (the "rows per CPU-s" column) and **faster than PyIceberg**.
+
+${verdicts(results)
+  .map((v) => `- ${v}`)
+  .join('\n')}
+${failed.length ? `\nFailed cases (their figures are not results):\n\n${failed.map((r) => `- ${label(r)}: ${r.error.replace(/\n/g, ' ')}`).join('\n')}\n` : ''}
+${
+  py1?.phases
+    ? `PyIceberg phases (unpartitioned): imports ${fix(py1.phases.import_s)} s, \`pyarrow.json.read_json\` ${fix(py1.phases.read_json_s)} s, catalog + create table ${fix(py1.phases.create_s)} s, \`table.append\` ${fix(py1.phases.append_s)} s.\n`
+    : ''
+}
+## What is measured
+
+- Input: ${int(rows)} rows from \`scripts/make-nyc311-sample.mjs\` (deterministic; 15 columns: long, 2 timestamps, 10 strings, 2 doubles; ~2% nulls) as CSV, and the same rows as NDJSON typed by \`examples/nyc311.schema.json\` (bench/csv-to-ndjson.mjs). Cached in \`.cache/bench/\`, read from the page cache.
+- floe: \`node dist/cli/main.js load <file> --table bench.<name> --schema examples/nyc311.schema.json --warehouse <tmp> [--partition '${PARTITION}']\`, a fresh file-catalog warehouse, ZSTD Parquet (the default).
+- PyIceberg: \`pyarrow.json.read_json\` with the table's Arrow schema → \`SqlCatalog\` (sqlite) → \`create_table\` with the same Iceberg schema → \`table.append\` (bench/pyiceberg_load.py), PyIceberg defaults (ZSTD Parquet).${
+    py && !py.core ? ` A day-partitioned PyIceberg append needs the \`pyiceberg-core\` package, which is not in test/python/requirements.txt, so only the unpartitioned load is compared.` : ''
+  }
+- Each figure covers the whole process, start to exit (interpreter start and imports included), measured with \`/usr/bin/time\`: wall time, CPU time = user + sys over all threads, peak RSS. "rows per CPU-s" = rows ÷ CPU seconds; it is the per-core figure and the stable one, since this machine's cores are shared with other work and wall time moves with the neighbours' load. "CPU/wall" above 100% means more than one core was busy.
+- Every load is verified after the timing: floe's tables by \`floe inspect\` (current snapshot \`total-records\`) and a PyIceberg \`StaticTable\` scan; PyIceberg's table by its snapshot summary and a scan. A case whose count is not ${int(rows)} is reported as FAILED.
+`;
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+async function main() {
+  const opts = options();
+  const startedAt = new Date();
+  const load = { before: loadavg(), after: '' };
+  if (!existsSync(TIME)) fail(`${TIME} is needed to measure CPU time and peak RSS (apt-get install time)`);
+  if (opts.only !== 'pyiceberg' && !existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (opts.only !== 'floe' && !hasPython())
+    fail(`${PYTHON} is missing: python3 -m venv .cache/venv && .cache/venv/bin/pip install -r test/python/requirements.txt`);
+
+  rmSync(RUN_DIR, { recursive: true, force: true });
+  mkdirSync(RUN_DIR, { recursive: true });
+  const { csv, ndjson } = await ensureInputs(opts.rows);
+  const mach = machine();
+  const py = await pythonInfo();
+  log(`${int(opts.rows)} rows: ${mib(statSync(csv).size)} MiB CSV, ${mib(statSync(ndjson).size)} MiB NDJSON; load average ${load.before}`);
+
+  const results = [];
+  const floeWarehouse = join(RUN_DIR, 'floe');
+  const record = (r) => {
+    results.push(r);
+    log(r.ok ? `  ${fix(r.wallS)} s wall, ${fix(r.cpuS)} s CPU, ${fix(r.rssMiB, 0)} MiB peak RSS; verified: ${r.verified}` : `  FAILED: ${r.error}`);
+  };
+  // Unpartitioned first (floe CSV, floe NDJSON, PyIceberg NDJSON back to back, so the comparison
+  // sees the same neighbours), then the partitioned loads.
+  for (const partitioned of [false, true]) {
+    if (opts.only !== 'pyiceberg') {
+      for (const [format, input] of [['csv', csv], ['ndjson', ndjson]]) {
+        record(await floeCase({ name: `nyc311_${format}${partitioned ? '_day' : ''}`, input, format, partitioned, rows: opts.rows, warehouse: floeWarehouse }));
+      }
+    }
+    if (opts.only !== 'floe' && (!partitioned || py?.core)) record(await pyicebergCase({ input: ndjson, rows: opts.rows, partitioned }));
+  }
+  load.after = loadavg();
+
+  const durationS = (Date.now() - startedAt.getTime()) / 1000;
+  console.log(`\nfloe load vs PyIceberg — ${int(opts.rows)} rows, ${mach.cpu}, ${mach.cores} cores, Node ${mach.node}${py ? `, Python ${py.python}` : ''}`);
+  console.log(`load average before ${load.before}, after ${load.after}\n`);
+  console.log(textTable(rowsOf(results)));
+  console.log('');
+  for (const v of verdicts(results)) console.log(v);
+  if (opts.only !== 'floe' && py && !py.core) console.log('(PyIceberg day-partitioned append skipped: needs the pyiceberg-core package, not in requirements.txt)');
+
+  writeFileSync(join(CACHE, `results-${opts.rows}.json`), JSON.stringify({ startedAt, machine: mach, python: py, load, results }, null, 2));
+  if (opts.write) {
+    writeFileSync(`${BENCHMARKS_MD}.tmp`, markdown({ rows: opts.rows, results, mach, py, startedAt, load, durationS }));
+    renameSync(`${BENCHMARKS_MD}.tmp`, BENCHMARKS_MD);
+    console.log(`\nwrote BENCHMARKS.md`);
+  } else {
+    console.log(`\nBENCHMARKS.md not updated (it holds the full run: npm run bench; --write forces)`);
+  }
+
+  if (opts.profile && opts.only !== 'pyiceberg') {
+    for (const [format, input] of [['ndjson', ndjson], ['csv', csv]]) {
+      const dir = join(RUN_DIR, `profile-${format}`);
+      mkdirSync(dir, { recursive: true });
+      const r = await floeCase({ name: `profile_${format}`, input, format, partitioned: false, rows: opts.rows, warehouse: join(RUN_DIR, 'profile'), profileDir: dir });
+      if (!r.ok) {
+        console.log(`\nprofile of ${format} load failed: ${r.error}`);
+        continue;
+      }
+      const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+      for (const f of files) {
+        console.log(`\n--- node --cpu-prof, floe load ${format.toUpperCase()} (${join(dir, f)}) ---`);
+        console.log(formatSummary(summarizeProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')), 20)));
+      }
+    }
+  }
+
+  if (!opts.keep && !opts.profile) rmSync(RUN_DIR, { recursive: true, force: true });
+  else console.log(`\nwarehouses kept in ${RUN_DIR}`);
+  console.log(`bench took ${fix(durationS / 60, 1)} min`);
+  if (results.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+await main();
