@@ -36,7 +36,9 @@ function fitsText(text: string): number {
   let fits = 0;
   const lower = s.toLowerCase();
   if (lower === 'true' || lower === 'false') fits |= BOOL;
-  if (INT_RE.test(s)) {
+  if (/^[+-]?0\d/.test(s)) {
+    // "01234": an identifier, not a number; a numeric type would drop the zero.
+  } else if (INT_RE.test(s)) {
     const v = BigInt(s);
     if (v >= INT64_MIN && v <= INT64_MAX) fits |= LONG | DOUBLE;
   } else if (FLOAT_RE.test(s)) fits |= DOUBLE;

@@ -164,6 +164,37 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     expect(files.reduce((n, f) => n + f.recordCount, 0n)).toBe(5000n);
   });
 
+  it('closes the least recently used file past maxOpenFiles', async () => {
+    const io = new MemoryFileIO();
+    let openStreams = 0;
+    let maxOpen = 0;
+    const counting: FileIO = Object.assign(Object.create(io) as MemoryFileIO, {
+      create: async (path: string): Promise<OutputStream> => {
+        const inner = await io.create(path);
+        maxOpen = Math.max(maxOpen, ++openStreams);
+        return {
+          write: (c: Uint8Array) => inner.write(c),
+          close: () => (openStreams--, inner.close()),
+          abort: () => (openStreams--, inner.abort()),
+        };
+      },
+    });
+    const spec = parsePartitionSpec('bucket(10, unique_key)', schema);
+    // A tiny buffer cap makes every file open its stream early, so open streams = open files.
+    const writer = createDataWriter({ io: counting, schema, spec, dataLocation: 'mem://wh/t/data', maxOpenFiles: 3, maxBufferedBytes: 1 });
+    await writer.write(batch(200, 0));
+    await writer.write(batch(200, 200));
+    const files = await writer.close();
+    expect(maxOpen).toBeLessThanOrEqual(3);
+    expect(openStreams).toBe(0);
+    // Every bucket appears in both batches but only 3 files stay open: most buckets get 2 files.
+    expect(files.length).toBeGreaterThanOrEqual(17);
+    expect(new Set(files.map((f) => f.partition[0])).size).toBe(10);
+    expect(files.reduce((n, f) => n + f.recordCount, 0n)).toBe(400n);
+    const back = await rowsOf(io, files.map((f) => f.filePath));
+    expect(back.columns.get(1)).toEqual(concatBatches([batch(200, 0), batch(200, 200)]).columns.get(1));
+  });
+
   it('streams row groups to the OutputStream before the file is closed', async () => {
     const io = new MemoryFileIO();
     const chunks: number[] = [];
