@@ -1,5 +1,6 @@
+/* global process, performance, console */
 // Micro-benchmark of the Parquet data writer alone (no parsing, no commit), NYC-311-shaped rows.
-// Usage: npm run build && node bench/parquet-writer.mjs [rows=1000000] [codec=zstd|snappy|gzip|uncompressed|all]
+// Usage: npm run build && [REPEAT=3] [PREGEN=1] node bench/parquet-writer.mjs [rows=1000000] [codec=zstd|snappy|gzip|uncompressed|all] [extra]
 // Rows arrive as 10k-row column batches whose strings are fresh (JSON.parse'd), like decoder output;
 // only writer.write()/close() is timed, in CPU time of this process (the machines are shared:
 // wall time mostly measures the neighbours) and in wall time. Bytes go to a sink that counts them.
@@ -8,7 +9,10 @@ import { UNPARTITIONED, parsePartitionSpec } from '../dist/iceberg/spec/partitio
 import { createDataWriter } from '../dist/iceberg/writer/index.js';
 
 let ROWS = Number(process.argv[2] ?? 1_000_000);
-const CODECS = (process.argv[3] ?? 'zstd') === 'all' ? ['zstd', 'snappy', 'gzip', 'uncompressed'] : [process.argv[3] ?? 'zstd'];
+const CODECS =
+  (process.argv[3] ?? 'zstd') === 'all'
+    ? ['zstd', 'snappy', 'gzip', 'uncompressed']
+    : [process.argv[3] ?? 'zstd'];
 const BATCH = 10_000;
 
 const schema = Schema.fromJson({
@@ -35,12 +39,28 @@ const schema = Schema.fromJson({
 
 // Deterministic pseudo-random numbers so runs compare.
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-const AGENCIES = [['NYPD', 'New York City Police Department'], ['HPD', 'Department of Housing Preservation and Development'], ['DOT', 'Department of Transportation'], ['DSNY', 'Department of Sanitation'], ['DEP', 'Department of Environmental Protection'], ['DOB', 'Department of Buildings'], ['DPR', 'Department of Parks and Recreation'], ['DOHMH', 'Department of Health and Mental Hygiene']];
+const AGENCIES = [
+  ['NYPD', 'New York City Police Department'],
+  ['HPD', 'Department of Housing Preservation and Development'],
+  ['DOT', 'Department of Transportation'],
+  ['DSNY', 'Department of Sanitation'],
+  ['DEP', 'Department of Environmental Protection'],
+  ['DOB', 'Department of Buildings'],
+  ['DPR', 'Department of Parks and Recreation'],
+  ['DOHMH', 'Department of Health and Mental Hygiene'],
+];
 const COMPLAINTS = Array.from({ length: 120 }, (_, i) => `Complaint Type ${i}`);
 const DESCRIPTORS = Array.from({ length: 400 }, (_, i) => `Descriptor of the problem ${i}`);
-const LOCATIONS = ['Street/Sidewalk', 'Residential Building/House', 'RESIDENTIAL BUILDING', 'Store/Commercial', 'Park', 'Club/Bar/Restaurant'];
+const LOCATIONS = [
+  'Street/Sidewalk',
+  'Residential Building/House',
+  'RESIDENTIAL BUILDING',
+  'Store/Commercial',
+  'Park',
+  'Club/Bar/Restaurant',
+];
 const CITIES = Array.from({ length: 60 }, (_, i) => `CITY ${i}`);
 const BOROUGHS = ['BROOKLYN', 'QUEENS', 'MANHATTAN', 'BRONX', 'STATEN ISLAND', 'Unspecified'];
 const STATUSES = ['Closed', 'Open', 'Pending', 'In Progress', 'Assigned'];
@@ -83,24 +103,43 @@ function sinkIO() {
     async create(path) {
       let n = 0;
       return {
-        async write(chunk) { n += chunk.length; },
-        async close() { sizes.set(path, n); return n; },
+        async write(chunk) {
+          n += chunk.length;
+        },
+        async close() {
+          sizes.set(path, n);
+          return n;
+        },
         async abort() {},
       };
     },
-    async delete(path) { sizes.delete(path); },
+    async delete(path) {
+      sizes.delete(path);
+    },
   };
 }
 
 async function run(codec, options = {}) {
   seed = 42;
   const io = sinkIO();
-  const writer = createDataWriter({ io, schema, spec: options.spec ?? UNPARTITIONED, dataLocation: 'sink://bench/data', codec, ...options.writer });
+  const writer = createDataWriter({
+    io,
+    schema,
+    spec: options.spec ?? UNPARTITIONED,
+    dataLocation: 'sink://bench/data',
+    codec,
+    ...options.writer,
+  });
   let timed = 0;
   let cpu = 0;
   let peakRss = 0;
+  // PREGEN=1: make every batch before timing, so that the collector is not also cleaning up after
+  // the generator while the writer runs (the writer alone; needs memory for all rows).
+  const pregen = process.env.PREGEN === '1' ? [] : undefined;
+  if (pregen)
+    for (let done = 0; done < ROWS; done += BATCH) pregen.push(makeBatch(Math.min(BATCH, ROWS - done)));
   for (let done = 0; done < ROWS; done += BATCH) {
-    const batch = makeBatch(Math.min(BATCH, ROWS - done));
+    const batch = pregen ? pregen[done / BATCH] : makeBatch(Math.min(BATCH, ROWS - done));
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     await writer.write(batch);
@@ -116,7 +155,17 @@ async function run(codec, options = {}) {
   cpu += (c1.user + c1.system) / 1000;
   timed += performance.now() - t0;
   const bytes = files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0);
-  return { codec, label: options.label ?? '', rowsPerCpuSec: Math.round(ROWS / (cpu / 1000)), rowsPerWallSec: Math.round(ROWS / (timed / 1000)), cpuSeconds: +(cpu / 1000).toFixed(2), files: files.length, mb: +(bytes / 1e6).toFixed(1), bytesPerRow: +(bytes / ROWS).toFixed(1), peakRssMb: Math.round(peakRss / 1e6) };
+  return {
+    codec,
+    label: options.label ?? '',
+    rowsPerCpuSec: Math.round(ROWS / (cpu / 1000)),
+    rowsPerWallSec: Math.round(ROWS / (timed / 1000)),
+    cpuSeconds: +(cpu / 1000).toFixed(2),
+    files: files.length,
+    mb: +(bytes / 1e6).toFixed(1),
+    bytesPerRow: +(bytes / ROWS).toFixed(1),
+    peakRssMb: Math.round(peakRss / 1e6),
+  };
 }
 
 const results = [];
@@ -131,9 +180,18 @@ const configs = CODECS.map((codec) => [codec, {}]);
 if (process.argv[4] === 'extra') {
   configs.push(['zstd', { label: 'no footer stats', writer: { parquetStatistics: false } }]);
   configs.push(['zstd', { label: 'level 1', writer: { compressionLevel: 1 } }]);
-  configs.push(['zstd', { label: 'maxBufferedBytes 16 MiB', writer: { maxBufferedBytes: 16 * 1024 * 1024 } }]);
-  configs.push(['zstd', { label: 'maxBufferedBytes 128 MiB', writer: { maxBufferedBytes: 128 * 1024 * 1024 } }]);
-  configs.push(['zstd', { label: 'day(created_date) partitioned', spec: parsePartitionSpec('day(created_date)', schema) }]);
+  configs.push([
+    'zstd',
+    { label: 'maxBufferedBytes 16 MiB', writer: { maxBufferedBytes: 16 * 1024 * 1024 } },
+  ]);
+  configs.push([
+    'zstd',
+    { label: 'maxBufferedBytes 128 MiB', writer: { maxBufferedBytes: 128 * 1024 * 1024 } },
+  ]);
+  configs.push([
+    'zstd',
+    { label: 'day(created_date) partitioned', spec: parsePartitionSpec('day(created_date)', schema) },
+  ]);
 }
 // Best of REPEAT interleaved runs: the least disturbed by other processes on a shared machine.
 const REPEAT = Number(process.env.REPEAT ?? 3);

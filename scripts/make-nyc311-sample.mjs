@@ -12,6 +12,7 @@ import { createWriteStream, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import process from 'node:process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rows = Number(process.argv[2] ?? 5000);
@@ -30,41 +31,111 @@ function rand() {
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 
 const AGENCIES = [
-  ['NYPD', 'New York City Police Department', [
-    ['Noise - Residential', ['Loud Music/Party', 'Banging/Pounding', 'Loud Talking']],
-    ['Illegal Parking', ['Blocked Hydrant', 'Double Parked Blocking Traffic', 'Posted Parking Sign Violation']],
-    ['Blocked Driveway', ['No Access', 'Partial Access']],
-    ['Noise - Street/Sidewalk', ['Loud Music/Party', 'Loud Talking']],
-  ]],
-  ['HPD', 'Department of Housing Preservation and Development', [
-    ['HEAT/HOT WATER', ['ENTIRE BUILDING', 'APARTMENT ONLY']],
-    ['PLUMBING', ['WATER SUPPLY', 'LEAKY FAUCET']],
-    ['PAINT/PLASTER', ['WALL', 'CEILING']],
-  ]],
-  ['DSNY', 'Department of Sanitation', [
-    ['Dirty Condition', ['Trash', 'Litter']],
-    ['Missed Collection', ['Recycling - Paper', 'Trash']],
-  ]],
-  ['DOT', 'Department of Transportation', [
-    ['Street Condition', ['Pothole', 'Cave-in']],
-    ['Street Light Condition', ['Street Light Out', 'Lamppost Damaged']],
-  ]],
-  ['DEP', 'Department of Environmental Protection', [
-    ['Water System', ['Hydrant Running (WC3)', 'Leak (Use Comments) (WA2)']],
-    ['Noise', ['Noise: Construction Before/After Hours (NM1)', 'Noise, Barking Dog (NR5)']],
-  ]],
+  [
+    'NYPD',
+    'New York City Police Department',
+    [
+      ['Noise - Residential', ['Loud Music/Party', 'Banging/Pounding', 'Loud Talking']],
+      [
+        'Illegal Parking',
+        ['Blocked Hydrant', 'Double Parked Blocking Traffic', 'Posted Parking Sign Violation'],
+      ],
+      ['Blocked Driveway', ['No Access', 'Partial Access']],
+      ['Noise - Street/Sidewalk', ['Loud Music/Party', 'Loud Talking']],
+    ],
+  ],
+  [
+    'HPD',
+    'Department of Housing Preservation and Development',
+    [
+      ['HEAT/HOT WATER', ['ENTIRE BUILDING', 'APARTMENT ONLY']],
+      ['PLUMBING', ['WATER SUPPLY', 'LEAKY FAUCET']],
+      ['PAINT/PLASTER', ['WALL', 'CEILING']],
+    ],
+  ],
+  [
+    'DSNY',
+    'Department of Sanitation',
+    [
+      ['Dirty Condition', ['Trash', 'Litter']],
+      ['Missed Collection', ['Recycling - Paper', 'Trash']],
+    ],
+  ],
+  [
+    'DOT',
+    'Department of Transportation',
+    [
+      ['Street Condition', ['Pothole', 'Cave-in']],
+      ['Street Light Condition', ['Street Light Out', 'Lamppost Damaged']],
+    ],
+  ],
+  [
+    'DEP',
+    'Department of Environmental Protection',
+    [
+      ['Water System', ['Hydrant Running (WC3)', 'Leak (Use Comments) (WA2)']],
+      ['Noise', ['Noise: Construction Before/After Hours (NM1)', 'Noise, Barking Dog (NR5)']],
+    ],
+  ],
 ];
-const LOCATION_TYPES = ['Street/Sidewalk', 'Residential Building/House', 'RESIDENTIAL BUILDING', 'Store/Commercial', 'Park', 'Club/Bar/Restaurant'];
+const LOCATION_TYPES = [
+  'Street/Sidewalk',
+  'Residential Building/House',
+  'RESIDENTIAL BUILDING',
+  'Store/Commercial',
+  'Park',
+  'Club/Bar/Restaurant',
+];
 const BOROUGHS = [
-  ['MANHATTAN', 'NEW YORK', ['10001', '10002', '10003', '10009', '10011', '10025', '10027', '10031', '10128'], 40.78, -73.97],
-  ['BROOKLYN', 'BROOKLYN', ['11201', '11206', '11211', '11215', '11221', '11226', '11230', '11235'], 40.65, -73.95],
+  [
+    'MANHATTAN',
+    'NEW YORK',
+    ['10001', '10002', '10003', '10009', '10011', '10025', '10027', '10031', '10128'],
+    40.78,
+    -73.97,
+  ],
+  [
+    'BROOKLYN',
+    'BROOKLYN',
+    ['11201', '11206', '11211', '11215', '11221', '11226', '11230', '11235'],
+    40.65,
+    -73.95,
+  ],
   ['QUEENS', 'JAMAICA', ['11354', '11368', '11373', '11385', '11432', '11434', '11691'], 40.72, -73.82],
   ['BRONX', 'BRONX', ['10451', '10453', '10456', '10458', '10462', '10467', '10469'], 40.85, -73.88],
   ['STATEN ISLAND', 'STATEN ISLAND', ['10301', '10304', '10306', '10314'], 40.58, -74.15],
 ];
-const STREETS = ['BROADWAY', 'AMSTERDAM AVENUE', 'FLATBUSH AVENUE', 'GRAND CONCOURSE', 'QUEENS BOULEVARD', 'ATLANTIC AVENUE', 'WEST 72 STREET', 'EAST 14 STREET', 'VICTORY BOULEVARD', 'JAMAICA AVENUE', 'OCEAN PARKWAY'];
+const STREETS = [
+  'BROADWAY',
+  'AMSTERDAM AVENUE',
+  'FLATBUSH AVENUE',
+  'GRAND CONCOURSE',
+  'QUEENS BOULEVARD',
+  'ATLANTIC AVENUE',
+  'WEST 72 STREET',
+  'EAST 14 STREET',
+  'VICTORY BOULEVARD',
+  'JAMAICA AVENUE',
+  'OCEAN PARKWAY',
+];
 
-const HEADER = ['unique_key', 'created_date', 'closed_date', 'agency', 'agency_name', 'complaint_type', 'descriptor', 'location_type', 'incident_zip', 'incident_address', 'city', 'status', 'borough', 'latitude', 'longitude'];
+const HEADER = [
+  'unique_key',
+  'created_date',
+  'closed_date',
+  'agency',
+  'agency_name',
+  'complaint_type',
+  'descriptor',
+  'location_type',
+  'incident_zip',
+  'incident_address',
+  'city',
+  'status',
+  'borough',
+  'latitude',
+  'longitude',
+];
 
 function csvField(v) {
   const s = String(v);
@@ -113,14 +184,28 @@ function makeRow(i) {
 function dirty(kind, i) {
   const r = makeRow(i);
   switch (kind) {
-    case 0: r[13] = 'abc'; break; // latitude not a double
-    case 1: r[1] = 'yesterday'; break; // created_date not a timestamp
-    case 2: r[0] = 'N/A'; break; // unique_key not a long
-    case 3: r[0] = ''; break; // required unique_key missing
-    case 4: return r.slice(0, 12); // too few fields
-    case 5: r[14] = '-73.9O'; break; // letter O for zero
-    case 6: r[1] = '2024-02-30T10:00:00.000'; break; // no such date
-    case 7: return [...r, 'extra']; // too many fields
+    case 0:
+      r[13] = 'abc';
+      break; // latitude not a double
+    case 1:
+      r[1] = 'yesterday';
+      break; // created_date not a timestamp
+    case 2:
+      r[0] = 'N/A';
+      break; // unique_key not a long
+    case 3:
+      r[0] = '';
+      break; // required unique_key missing
+    case 4:
+      return r.slice(0, 12); // too few fields
+    case 5:
+      r[14] = '-73.9O';
+      break; // letter O for zero
+    case 6:
+      r[1] = '2024-02-30T10:00:00.000';
+      break; // no such date
+    case 7:
+      return [...r, 'extra']; // too many fields
   }
   return r;
 }
@@ -137,7 +222,8 @@ for (let i = 0; i < rows; i++) {
   const row = makeRow(i);
   await put(row);
   if (dupEvery && i % dupEvery === dupEvery - 1) await put(row); // an exact duplicate (a producer retry)
-  if (dirtEvery && i % dirtEvery === Math.floor(dirtEvery / 2)) await put(dirty(Math.floor(i / dirtEvery) % 8, rows + i));
+  if (dirtEvery && i % dirtEvery === Math.floor(dirtEvery / 2))
+    await put(dirty(Math.floor(i / dirtEvery) % 8, rows + i));
 }
 stream.end();
 await once(stream, 'finish');
@@ -148,7 +234,13 @@ const schema = {
   'identifier-field-ids': [1],
   fields: [
     { id: 1, name: 'unique_key', required: true, type: 'long' },
-    { id: 2, name: 'created_date', required: true, type: 'timestamp', doc: 'local New York time, as published' },
+    {
+      id: 2,
+      name: 'created_date',
+      required: true,
+      type: 'timestamp',
+      doc: 'local New York time, as published',
+    },
     { id: 3, name: 'closed_date', required: false, type: 'timestamp' },
     { id: 4, name: 'agency', required: false, type: 'string' },
     { id: 5, name: 'agency_name', required: false, type: 'string' },
@@ -164,7 +256,15 @@ const schema = {
     { id: 15, name: 'longitude', required: false, type: 'double' },
   ],
 };
+// JSON.stringify's layout, but number arrays on one line, as the repository's prettier writes them.
+function prettyJson(value) {
+  const text = JSON.stringify(value, null, 2).replace(
+    /\[\s+([\d,\s]+?)\s+\]/g,
+    (_m, nums) => `[${nums.split(/,\s*/).join(', ')}]`,
+  );
+  return text + '\n';
+}
 if (process.argv[3] === undefined) {
-  writeFileSync(join(root, 'examples', 'nyc311.schema.json'), JSON.stringify(schema, null, 2) + '\n');
+  writeFileSync(join(root, 'examples', 'nyc311.schema.json'), prettyJson(schema));
 }
 process.stderr.write(`wrote ${out}\n`);

@@ -78,7 +78,10 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
       const next = argv[i + 1];
       // `-` (stdin) and `-5` are values; any other dash-word is the next option, so the value is missing.
       if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next))) {
-        throw usageError(spec, `option --${name} needs a value${option.valueName ? ` ${option.valueName}` : ''}`);
+        throw usageError(
+          spec,
+          `option --${name} needs a value${option.valueName ? ` ${option.valueName}` : ''}`,
+        );
       }
       value = next;
       i++;
@@ -102,7 +105,9 @@ export function formatHelp(spec: CommandSpec): string {
   const entries = Object.entries(spec.options);
   if (entries.length > 0) {
     lines.push('Options:');
-    const labels = entries.map(([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.valueName ? ` ${o.valueName}` : ''}`);
+    const labels = entries.map(
+      ([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.valueName ? ` ${o.valueName}` : ''}`,
+    );
     const width = Math.max(...labels.map((l) => l.length), '-h, --help'.length) + 2;
     entries.forEach(([, o], i) => lines.push(`  ${(labels[i] as string).padEnd(width)}${o.description}`));
     lines.push(`  ${'-h, --help'.padEnd(width)}show this help`);
@@ -119,7 +124,12 @@ export function intOption(spec: CommandSpec, name: string, value: string, min = 
   return Number(value);
 }
 
-export function choiceOption<T extends string>(spec: CommandSpec, name: string, value: string, choices: readonly T[]): T {
+export function choiceOption<T extends string>(
+  spec: CommandSpec,
+  name: string,
+  value: string,
+  choices: readonly T[],
+): T {
   if (!(choices as readonly string[]).includes(value)) {
     throw usageError(spec, `--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
   }

@@ -13,11 +13,16 @@ import { DEFAULT_BATCH_ROWS, DEFAULT_INFER_SAMPLE } from '../records/index.js';
 
 export const demoSpec: CommandSpec = {
   name: 'demo',
-  summary: 'Load examples/nyc311-sample.csv into demo.nyc311 (partitioned by day(created_date)) and inspect it.',
+  summary:
+    'Load examples/nyc311-sample.csv into demo.nyc311 (partitioned by day(created_date)) and inspect it.',
   usage: '[--warehouse <dir>]',
   positionals: [],
   options: {
-    warehouse: { type: 'string', valueName: '<dir>', description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)' },
+    warehouse: {
+      type: 'string',
+      valueName: '<dir>',
+      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
+    },
   },
   details: 'Each run appends the sample once more, as a new snapshot.',
 };
@@ -33,7 +38,9 @@ export async function demoCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
     partition: 'day(created_date)',
     warehouse,
     maxBadRows: Infinity,
-    rejectedPath: local ? join(warehouse, 'demo.nyc311.rejected.ndjson') : join(ctx.cwd, 'demo.nyc311.rejected.ndjson'),
+    rejectedPath: local
+      ? join(warehouse, 'demo.nyc311.rejected.ndjson')
+      : join(ctx.cwd, 'demo.nyc311.rejected.ndjson'),
     batchRows: DEFAULT_BATCH_ROWS,
     inferRows: DEFAULT_INFER_SAMPLE,
     json: false,

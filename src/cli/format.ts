@@ -27,9 +27,16 @@ export function formatSeconds(ms: number): string {
 
 /** A schema as aligned lines: id, name, type, required/optional. */
 export function schemaLines(schema: Schema, indent = '  '): string[] {
-  const rows = schema.fields.map((f) => [String(f.id), f.name, typeToString(f.type), f.required ? 'required' : 'optional']);
+  const rows = schema.fields.map((f) => [
+    String(f.id),
+    f.name,
+    typeToString(f.type),
+    f.required ? 'required' : 'optional',
+  ]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  return rows.map((r) => indent + r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] as number) : cell)).join('  '));
+  return rows.map(
+    (r) => indent + r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] as number) : cell)).join('  '),
+  );
 }
 
 export function specLines(spec: PartitionSpec, schema: Schema, indent = '  '): string[] {

@@ -1,5 +1,10 @@
 /** `floe tables` and `floe inspect`: what is in the warehouse, read from metadata and manifests. */
-import { identifierToString, parseTableIdentifier, type Catalog, type TableIdentifier } from '../iceberg/catalog.js';
+import {
+  identifierToString,
+  parseTableIdentifier,
+  type Catalog,
+  type TableIdentifier,
+} from '../iceberg/catalog.js';
 import { readManifest, readManifestList } from '../iceberg/manifest/index.js';
 import type { DataFile, PartitionSpec, Snapshot, TableMetadata } from '../iceberg/spec/model.js';
 import { partitionSpecToJson } from '../iceberg/spec/partition.js';
@@ -17,20 +22,33 @@ export const tablesSpec: CommandSpec = {
   usage: '[--warehouse <dir>] [--json]',
   positionals: [],
   options: {
-    warehouse: { type: 'string', valueName: '<dir|s3://…>', description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)' },
+    warehouse: {
+      type: 'string',
+      valueName: '<dir|s3://…>',
+      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
+    },
     json: { type: 'boolean', description: 'print a JSON array of names' },
   },
 };
 
 export const inspectSpec: CommandSpec = {
   name: 'inspect',
-  summary: 'Show a table: schema, partition spec, properties, snapshots with summaries, data files of the current snapshot.',
+  summary:
+    'Show a table: schema, partition spec, properties, snapshots with summaries, data files of the current snapshot.',
   usage: '<ns.name> [--warehouse <dir>] [--json] [--files <N>]',
   positionals: [{ name: '<ns.name>', required: true }],
   options: {
-    warehouse: { type: 'string', valueName: '<dir|s3://…>', description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)' },
+    warehouse: {
+      type: 'string',
+      valueName: '<dir|s3://…>',
+      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
+    },
     json: { type: 'boolean', description: 'print everything as JSON (int64 ids as strings)' },
-    files: { type: 'string', valueName: '<N>', description: 'data files listed in text output (default 20; JSON lists all)' },
+    files: {
+      type: 'string',
+      valueName: '<N>',
+      description: 'data files listed in text output (default 20; JSON lists all)',
+    },
   },
 };
 
@@ -56,11 +74,15 @@ export async function tablesCommand(ctx: CliContext, args: ParsedArgs): Promise<
 }
 
 function currentSchema(metadata: TableMetadata): Schema {
-  return metadata.schemas.find((s) => s.schemaId === metadata.currentSchemaId) ?? (metadata.schemas[0] as Schema);
+  return (
+    metadata.schemas.find((s) => s.schemaId === metadata.currentSchemaId) ?? (metadata.schemas[0] as Schema)
+  );
 }
 
 function currentSnapshot(metadata: TableMetadata): Snapshot | undefined {
-  return metadata.currentSnapshotId === null ? undefined : metadata.snapshots.find((s) => s.snapshotId === metadata.currentSnapshotId);
+  return metadata.currentSnapshotId === null
+    ? undefined
+    : metadata.snapshots.find((s) => s.snapshotId === metadata.currentSnapshotId);
 }
 
 async function liveDataFiles(io: FileIO, snapshot: Snapshot | undefined): Promise<DataFile[]> {
@@ -83,7 +105,11 @@ function partitionText(spec: PartitionSpec | undefined, schema: Schema, tuple: r
         const source = schema.field(f.sourceId)?.type;
         const transform = parseTransform(f.transform);
         text =
-          value === null ? 'null' : source && isPrimitive(source) ? transform.toHumanString(source, value) : String(value);
+          value === null
+            ? 'null'
+            : source && isPrimitive(source)
+              ? transform.toHumanString(source, value)
+              : String(value);
       } catch {
         text = String(value);
       }
@@ -100,7 +126,8 @@ export async function inspectCommand(ctx: CliContext, args: ParsedArgs): Promise
   } catch (err) {
     throw usageError(inspectSpec, (err as Error).message);
   }
-  const fileLimit = args.values.files === undefined ? 20 : intOption(inspectSpec, 'files', args.values.files as string);
+  const fileLimit =
+    args.values.files === undefined ? 20 : intOption(inspectSpec, 'files', args.values.files as string);
   const warehouse = resolveWarehouse(ctx, args.values.warehouse as string | undefined);
   const loaded = await openCatalog(ctx, warehouse).loadTable(id);
   const { metadata } = loaded;
@@ -163,17 +190,25 @@ export async function inspectCommand(ctx: CliContext, args: ParsedArgs): Promise
   ];
   for (const s of metadata.snapshots) {
     const mark = s.snapshotId === metadata.currentSnapshotId ? ' (current)' : '';
-    lines.push(`  ${s.snapshotId}${mark}  seq ${s.sequenceNumber}  ${new Date(s.timestampMs).toISOString()}  ${s.summary.operation ?? ''}`);
+    lines.push(
+      `  ${s.snapshotId}${mark}  seq ${s.sequenceNumber}  ${new Date(s.timestampMs).toISOString()}  ${s.summary.operation ?? ''}`,
+    );
     for (const [k, v] of Object.entries(s.summary)) if (k !== 'operation') lines.push(`      ${k} = ${v}`);
   }
   const totalRecords = files.reduce((n, f) => n + f.recordCount, 0n);
   const totalBytes = files.reduce((n, f) => n + f.fileSizeInBytes, 0n);
-  lines.push('', `data files (${formatCount(files.length)}, ${formatCount(totalRecords)} records, ${formatBytes(totalBytes)}):`);
+  lines.push(
+    '',
+    `data files (${formatCount(files.length)}, ${formatCount(totalRecords)} records, ${formatBytes(totalBytes)}):`,
+  );
   for (const f of files.slice(0, fileLimit)) {
     const part = partitionText(specsById.get(f.specId), schema, f.partition);
-    lines.push(`  ${f.filePath}  ${formatCount(f.recordCount)} records  ${formatBytes(f.fileSizeInBytes)}${part ? `  ${part}` : ''}`);
+    lines.push(
+      `  ${f.filePath}  ${formatCount(f.recordCount)} records  ${formatBytes(f.fileSizeInBytes)}${part ? `  ${part}` : ''}`,
+    );
   }
-  if (files.length > fileLimit) lines.push(`  … ${formatCount(files.length - fileLimit)} more (--files N or --json to list them)`);
+  if (files.length > fileLimit)
+    lines.push(`  … ${formatCount(files.length - fileLimit)} more (--files N or --json to list them)`);
   write(ctx.stdout, lines.join('\n'));
   return 0;
 }

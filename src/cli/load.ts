@@ -10,7 +10,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FloeError, isFloeError } from '../errors.js';
-import { identifierToString, parseTableIdentifier, type Catalog, type TableIdentifier } from '../iceberg/catalog.js';
+import {
+  identifierToString,
+  parseTableIdentifier,
+  type Catalog,
+  type TableIdentifier,
+} from '../iceberg/catalog.js';
 import type { PartitionSpec, Snapshot } from '../iceberg/spec/model.js';
 import { parsePartitionSpec } from '../iceberg/spec/partition.js';
 import { Schema } from '../iceberg/spec/schema.js';
@@ -41,22 +46,68 @@ const CODECS: readonly ParquetCodec[] = ['zstd', 'snappy', 'gzip', 'uncompressed
 
 export const loadSpec: CommandSpec = {
   name: 'load',
-  summary: 'Load a CSV, JSON-array or NDJSON file (optionally .gz; - for stdin) into an Iceberg table as one snapshot.',
+  summary:
+    'Load a CSV, JSON-array or NDJSON file (optionally .gz; - for stdin) into an Iceberg table as one snapshot.',
   usage: '<file|-> --table <ns.name> [options]',
   positionals: [{ name: '<file>', required: true }],
   options: {
-    table: { type: 'string', valueName: '<ns.name>', description: 'target table; created when missing', short: 't' },
-    schema: { type: 'string', valueName: '<file>', description: 'Iceberg JSON schema (with field ids) for a new table; default: inferred' },
-    partition: { type: 'string', valueName: '<spec>', description: "partition spec for a new table, e.g. 'day(created_date), bucket(16, id)'" },
-    warehouse: { type: 'string', valueName: '<dir|s3://…>', description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)' },
-    format: { type: 'string', valueName: '<csv|json|ndjson>', description: 'input format (default: from the extension, else sniffed)' },
-    delimiter: { type: 'string', valueName: '<char>', description: 'CSV field delimiter (default , ; tab for .tsv)' },
+    table: {
+      type: 'string',
+      valueName: '<ns.name>',
+      description: 'target table; created when missing',
+      short: 't',
+    },
+    schema: {
+      type: 'string',
+      valueName: '<file>',
+      description: 'Iceberg JSON schema (with field ids) for a new table; default: inferred',
+    },
+    partition: {
+      type: 'string',
+      valueName: '<spec>',
+      description: "partition spec for a new table, e.g. 'day(created_date), bucket(16, id)'",
+    },
+    warehouse: {
+      type: 'string',
+      valueName: '<dir|s3://…>',
+      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
+    },
+    format: {
+      type: 'string',
+      valueName: '<csv|json|ndjson>',
+      description: 'input format (default: from the extension, else sniffed)',
+    },
+    delimiter: {
+      type: 'string',
+      valueName: '<char>',
+      description: 'CSV field delimiter (default , ; tab for .tsv)',
+    },
     quote: { type: 'string', valueName: '<char>', description: 'CSV quote character (default ")' },
-    'max-bad-rows': { type: 'string', valueName: '<N|unlimited>', description: 'rejected rows allowed before the load fails (default 0)' },
-    rejected: { type: 'string', valueName: '<file>', description: 'rejected-rows NDJSON file (default <file>.rejected.ndjson)' },
-    'batch-rows': { type: 'string', valueName: '<N>', description: `rows per in-memory batch (default ${DEFAULT_BATCH_ROWS})` },
-    'infer-rows': { type: 'string', valueName: '<N>', description: `records sampled to infer a schema (default ${DEFAULT_INFER_SAMPLE})` },
-    codec: { type: 'string', valueName: '<codec>', description: `Parquet compression: ${CODECS.join(', ')} (default: table property, zstd)` },
+    'max-bad-rows': {
+      type: 'string',
+      valueName: '<N|unlimited>',
+      description: 'rejected rows allowed before the load fails (default 0)',
+    },
+    rejected: {
+      type: 'string',
+      valueName: '<file>',
+      description: 'rejected-rows NDJSON file (default <file>.rejected.ndjson)',
+    },
+    'batch-rows': {
+      type: 'string',
+      valueName: '<N>',
+      description: `rows per in-memory batch (default ${DEFAULT_BATCH_ROWS})`,
+    },
+    'infer-rows': {
+      type: 'string',
+      valueName: '<N>',
+      description: `records sampled to infer a schema (default ${DEFAULT_INFER_SAMPLE})`,
+    },
+    codec: {
+      type: 'string',
+      valueName: '<codec>',
+      description: `Parquet compression: ${CODECS.join(', ')} (default: table property, zstd)`,
+    },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
   details: `Rows that do not fit the schema are rejected: each goes to the rejected-rows file with its line
@@ -103,7 +154,8 @@ export interface LoadSummary {
 function singleChar(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const v = value === '\\t' || value === 'tab' ? '\t' : value;
-  if (v.length !== 1) throw usageError(loadSpec, `--${name} must be a single character, got ${JSON.stringify(value)}`);
+  if (v.length !== 1)
+    throw usageError(loadSpec, `--${name} must be a single character, got ${JSON.stringify(value)}`);
   return v;
 }
 
@@ -119,9 +171,16 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   }
   const maxBad = v['max-bad-rows'] as string | undefined;
   const maxBadRows =
-    maxBad === undefined ? 0 : maxBad === 'unlimited' || maxBad === 'all' ? Infinity : intOption(loadSpec, 'max-bad-rows', maxBad);
-  const format = v.format === undefined ? undefined : choiceOption(loadSpec, 'format', v.format as string, RECORD_FORMATS);
-  const delimiter = singleChar('delimiter', v.delimiter as string | undefined) ?? (/\.tsv(\.gz)?$/i.test(input) ? '\t' : undefined);
+    maxBad === undefined
+      ? 0
+      : maxBad === 'unlimited' || maxBad === 'all'
+        ? Infinity
+        : intOption(loadSpec, 'max-bad-rows', maxBad);
+  const format =
+    v.format === undefined ? undefined : choiceOption(loadSpec, 'format', v.format as string, RECORD_FORMATS);
+  const delimiter =
+    singleChar('delimiter', v.delimiter as string | undefined) ??
+    (/\.tsv(\.gz)?$/i.test(input) ? '\t' : undefined);
   const quote = singleChar('quote', v.quote as string | undefined);
   const codecText = v.codec === 'none' ? 'uncompressed' : (v.codec as string | undefined);
   const settings: LoadSettings = {
@@ -129,9 +188,19 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
     table,
     warehouse: resolveWarehouse(ctx, v.warehouse as string | undefined),
     maxBadRows,
-    rejectedPath: resolve(ctx.cwd, (v.rejected as string | undefined) ?? (input === '-' ? 'stdin.rejected.ndjson' : `${input}.rejected.ndjson`)),
-    batchRows: v['batch-rows'] === undefined ? DEFAULT_BATCH_ROWS : intOption(loadSpec, 'batch-rows', v['batch-rows'] as string, 1),
-    inferRows: v['infer-rows'] === undefined ? DEFAULT_INFER_SAMPLE : intOption(loadSpec, 'infer-rows', v['infer-rows'] as string, 1),
+    rejectedPath: resolve(
+      ctx.cwd,
+      (v.rejected as string | undefined) ??
+        (input === '-' ? 'stdin.rejected.ndjson' : `${input}.rejected.ndjson`),
+    ),
+    batchRows:
+      v['batch-rows'] === undefined
+        ? DEFAULT_BATCH_ROWS
+        : intOption(loadSpec, 'batch-rows', v['batch-rows'] as string, 1),
+    inferRows:
+      v['infer-rows'] === undefined
+        ? DEFAULT_INFER_SAMPLE
+        : intOption(loadSpec, 'infer-rows', v['infer-rows'] as string, 1),
     json: v.json === true,
   };
   if (input !== '-') settings.input = resolve(ctx.cwd, input);
@@ -151,7 +220,12 @@ export async function readSchemaFile(path: string): Promise<Schema> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FloeError('config', code === 'ENOENT' ? `schema file not found: ${path}` : `cannot read schema file ${path}: ${(err as Error).message}`);
+    throw new FloeError(
+      'config',
+      code === 'ENOENT'
+        ? `schema file not found: ${path}`
+        : `cannot read schema file ${path}: ${(err as Error).message}`,
+    );
   }
   let json: unknown;
   try {
@@ -166,9 +240,11 @@ export async function readSchemaFile(path: string): Promise<Schema> {
     if (isFloeError(err)) throw new FloeError('config', `schema file ${path}: ${err.message}`);
     throw err;
   }
-  if (schema.fields.length === 0) throw new FloeError('config', `schema file ${path}: the schema has no fields`);
+  if (schema.fields.length === 0)
+    throw new FloeError('config', `schema file ${path}: the schema has no fields`);
   const o = json as Record<string, unknown>;
-  if (o.type !== undefined && o.type !== 'struct') throw new FloeError('config', `schema file ${path}: "type" must be "struct"`);
+  if (o.type !== undefined && o.type !== 'struct')
+    throw new FloeError('config', `schema file ${path}: "type" must be "struct"`);
   for (const f of schema.fields) {
     if (f.id < 1) throw new FloeError('config', `schema file ${path}: field "${f.name}" needs a positive id`);
   }
@@ -180,7 +256,8 @@ function sameFields(a: Schema, b: Schema): boolean {
 }
 
 function sameSpec(a: PartitionSpec, b: PartitionSpec): boolean {
-  const key = (s: PartitionSpec): string => JSON.stringify(s.fields.map((f) => [f.sourceId, f.transform, f.name]));
+  const key = (s: PartitionSpec): string =>
+    JSON.stringify(s.fields.map((f) => [f.sourceId, f.transform, f.name]));
   return key(a) === key(b);
 }
 
@@ -202,7 +279,11 @@ async function ensureNamespace(catalog: Catalog, namespace: readonly string[]): 
   }
 }
 
-export async function runLoad(ctx: CliContext, settings: LoadSettings, started = Date.now()): Promise<LoadSummary> {
+export async function runLoad(
+  ctx: CliContext,
+  settings: LoadSettings,
+  started = Date.now(),
+): Promise<LoadSummary> {
   const name = settings.input === '-' ? 'stdin' : settings.input;
   await checkInput(settings.input);
   const fileSchema = settings.schemaPath ? await readSchemaFile(settings.schemaPath) : undefined;
@@ -212,7 +293,10 @@ export async function runLoad(ctx: CliContext, settings: LoadSettings, started =
 
   const source = await openRecords(settings.input, {
     ...(settings.format ? { format: settings.format } : {}),
-    csv: { ...(settings.delimiter ? { delimiter: settings.delimiter } : {}), ...(settings.quote ? { quote: settings.quote } : {}) },
+    csv: {
+      ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
+      ...(settings.quote ? { quote: settings.quote } : {}),
+    },
     ...(settings.input === '-' ? { stdin: ctx.stdin } : {}),
   });
   const records = source.records[Symbol.asyncIterator]();
@@ -226,20 +310,25 @@ export async function runLoad(ctx: CliContext, settings: LoadSettings, started =
   }
   if (head.length === 0) {
     await records.return?.();
-    throw new FloeError('input', `${name} has no records to load (empty file${source.format === 'csv' ? ' or header only' : ''}); nothing was written`);
+    throw new FloeError(
+      'input',
+      `${name} has no records to load (empty file${source.format === 'csv' ? ' or header only' : ''}); nothing was written`,
+    );
   }
 
   let schema: Schema;
   if (table) {
     schema = table.schema;
     if (fileSchema && !sameFields(fileSchema, schema)) {
-      throw new FloeError('config', `table ${identifierToString(settings.table)} exists with a different schema than ${settings.schemaPath}`);
+      throw new FloeError(
+        'config',
+        `table ${identifierToString(settings.table)} exists with a different schema than ${settings.schemaPath}`,
+      );
     }
   } else if (fileSchema) {
     schema = fileSchema;
   } else {
     schema = inferSchema(head);
-    write(ctx.stderr, [`floe: no --schema given; inferred from the first ${formatCount(head.length)} records:`, ...schemaLines(schema)].join('\n'));
   }
   const first = head[0] as SourceRecord;
   if (first.kind === 'csv') checkCsvHeader(first.header, schema, name);
@@ -253,21 +342,37 @@ export async function runLoad(ctx: CliContext, settings: LoadSettings, started =
       throw err;
     }
     if (table && !sameSpec(spec, table.spec)) {
-      throw new FloeError('config', `table ${identifierToString(settings.table)} exists with a different partition spec than --partition ${settings.partition}`);
+      throw new FloeError(
+        'config',
+        `table ${identifierToString(settings.table)} exists with a different partition spec than --partition ${settings.partition}`,
+      );
     }
+  }
+
+  if (!table && !fileSchema) {
+    // Printed once the schema proved usable (header and --partition checked), so errors stay one line.
+    const what = `the first ${formatCount(head.length)} record${head.length === 1 ? '' : 's'}`;
+    write(ctx.stderr, [`floe: no --schema given; inferred from ${what}:`, ...schemaLines(schema)].join('\n'));
   }
 
   let created = false;
   if (!table) {
     await ensureNamespace(catalog, settings.table.namespace);
     try {
-      table = await Table.create(catalog, { identifier: settings.table, schema, ...(spec ? { partitionSpec: spec } : {}) });
+      table = await Table.create(catalog, {
+        identifier: settings.table,
+        schema,
+        ...(spec ? { partitionSpec: spec } : {}),
+      });
       created = true;
     } catch (err) {
       if (!isFloeError(err, 'already-exists')) throw err;
       table = await Table.load(catalog, settings.table); // another loader won the race
       if (!sameFields(table.schema, schema)) {
-        throw new FloeError('config', `table ${identifierToString(settings.table)} was just created by someone else with a different schema`);
+        throw new FloeError(
+          'config',
+          `table ${identifierToString(settings.table)} was just created by someone else with a different schema`,
+        );
       }
     }
   }
@@ -281,12 +386,19 @@ export async function runLoad(ctx: CliContext, settings: LoadSettings, started =
       batchRows: settings.batchRows,
       stats,
       inputName: name,
-      onReject: rejectPolicy({ maxBadRows: settings.maxBadRows, writer: rejectedWriter, limitName: '--max-bad-rows' }),
+      onReject: rejectPolicy({
+        maxBadRows: settings.maxBadRows,
+        writer: rejectedWriter,
+        limitName: '--max-bad-rows',
+      }),
     })[Symbol.asyncIterator]();
     // Peek: an input whose every row was rejected (within the limit) must not commit an empty snapshot.
     const firstBatch = await batches.next();
     if (firstBatch.done) {
-      throw new FloeError('input', `all ${formatCount(stats.rowsRejected)} rows of ${name} were rejected; nothing was written`);
+      throw new FloeError(
+        'input',
+        `all ${formatCount(stats.rowsRejected)} rows of ${name} were rejected; nothing was written`,
+      );
     }
     snapshot = await table.append(concat<ColumnBatch>([firstBatch.value], batches), {
       summary: { 'floe.load.rows-rejected': String(stats.rowsRejected) },
@@ -297,7 +409,11 @@ export async function runLoad(ctx: CliContext, settings: LoadSettings, started =
     if (created) await catalog.dropTable(settings.table, { purge: true }).catch(() => undefined);
     await rejectedWriter.close().catch(() => undefined);
     if (isFloeError(err) && rejectedWriter.count > 0) {
-      throw new FloeError(err.kind, `${err.message}; nothing was committed (rejected rows: ${settings.rejectedPath})`, { cause: err });
+      throw new FloeError(
+        err.kind,
+        `${err.message}; nothing was committed (rejected rows: ${settings.rejectedPath})`,
+        { cause: err },
+      );
     }
     throw err;
   }

@@ -26,7 +26,8 @@ const COMMANDS: readonly Command[] = [
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }
@@ -67,13 +68,17 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     }
     if (name === 'help') {
       const target = COMMANDS.find((c) => c.spec.name === rest[0]);
-      if (rest[0] !== undefined && !target) throw new FloeError('usage', `help: unknown command "${rest[0]}" (see floe --help)`);
+      if (rest[0] !== undefined && !target)
+        throw new FloeError('usage', `help: unknown command "${rest[0]}" (see floe --help)`);
       ctx.stdout.write(target ? formatHelp(target.spec) : mainHelp());
       return 0;
     }
     const command = COMMANDS.find((c) => c.spec.name === name);
     if (!command) {
-      throw new FloeError('usage', `unknown ${name.startsWith('-') ? 'option' : 'command'} "${name}" (see floe --help)`);
+      throw new FloeError(
+        'usage',
+        `unknown ${name.startsWith('-') ? 'option' : 'command'} "${name}" (see floe --help)`,
+      );
     }
     const args = parseCommandArgs(command.spec, rest);
     if (args.help) {

@@ -16,11 +16,17 @@ const schema = new Schema([
 
 describe('toBatches', () => {
   test('CSV: columns keyed by field id, batches of batchRows, empty field = null, rejected rows with reasons', async () => {
-    const csv = 'id,latitude,at\n1,40.5,2024-03-01T00:00:00Z\n2,,\n3,abc,\nx,1,nope\n,1,\n4,1\n5,1.5,1700000000\n';
+    const csv =
+      'id,latitude,at\n1,40.5,2024-03-01T00:00:00Z\n2,,\n3,abc,\nx,1,nope\n,1,\n4,1\n5,1.5,1700000000\n';
     const rejected: RejectedRow[] = [];
     const stats = newBatchStats();
     const batches = await collect(
-      toBatches(readCsv(chunked(csv)), { schema, batchRows: 2, stats, onReject: (r) => void rejected.push(r) }),
+      toBatches(readCsv(chunked(csv)), {
+        schema,
+        batchRows: 2,
+        stats,
+        onReject: (r) => void rejected.push(r),
+      }),
     );
     expect(batches.map((b) => b.rowCount)).toEqual([2, 1]);
     expect(batches[0]?.columns.get(1)).toEqual([1n, 2n]);
@@ -31,7 +37,10 @@ describe('toBatches', () => {
       { line: 4, reasons: ['column "latitude": "abc" is not a double'], raw: '3,abc,' },
       {
         line: 5,
-        reasons: ['column "id": "x" is not a long', 'column "at": "nope" is not a timestamp (ISO-8601 or epoch seconds/millis)'],
+        reasons: [
+          'column "id": "x" is not a long',
+          'column "at": "nope" is not a timestamp (ISO-8601 or epoch seconds/millis)',
+        ],
         raw: 'x,1,nope',
       },
       { line: 6, reasons: ['column "id" is required but missing'], raw: ',1,' },
@@ -49,7 +58,9 @@ describe('toBatches', () => {
       '{"id": 4, "latitude": null, "at": "1969-12-31T23:59:59Z"}',
     ].join('\n');
     const rejected: RejectedRow[] = [];
-    const batches = await collect(toBatches(readNdjson(chunked(text)), { schema, onReject: (r) => void rejected.push(r) }));
+    const batches = await collect(
+      toBatches(readNdjson(chunked(text)), { schema, onReject: (r) => void rejected.push(r) }),
+    );
     expect(batches).toHaveLength(1);
     expect(batches[0]?.columns.get(1)).toEqual([9007199254740993n, 4n]);
     expect(batches[0]?.columns.get(2)).toEqual([40.1, null]);
@@ -77,9 +88,13 @@ describe('toBatches', () => {
     expect(() => checkCsvHeader(['id', 'colour'], schema, 'f.csv')).toThrow(
       'f.csv: unknown column "colour" in the CSV header (the table has id, latitude, at)',
     );
-    expect(() => checkCsvHeader(['latitude'], schema, 'f.csv')).toThrow('f.csv: required column "id" missing from the CSV header');
+    expect(() => checkCsvHeader(['latitude'], schema, 'f.csv')).toThrow(
+      'f.csv: required column "id" missing from the CSV header',
+    );
     expect(() => checkCsvHeader(['id', 'id'], schema, 'f.csv')).toThrow('the header has column "id" twice');
-    const err = await collect(toBatches(readCsv(chunked('id,colour\n1,red\n')), { schema })).catch((e: unknown) => e);
+    const err = await collect(toBatches(readCsv(chunked('id,colour\n1,red\n')), { schema })).catch(
+      (e: unknown) => e,
+    );
     expect((err as FloeError).kind).toBe('config');
   });
 

@@ -38,7 +38,10 @@ export function newBatchStats(): BatchStats {
   return { recordsRead: 0, rowsAccepted: 0, rowsRejected: 0 };
 }
 
-export async function* toBatches(records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>, options: BatchOptions): AsyncGenerator<ColumnBatch> {
+export async function* toBatches(
+  records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
+  options: BatchOptions,
+): AsyncGenerator<ColumnBatch> {
   const mapper = new RecordMapper(options.schema, options.inputName);
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   const stats = options.stats ?? newBatchStats();
@@ -48,7 +51,10 @@ export async function* toBatches(records: AsyncIterable<SourceRecord> | Iterable
   let columns: Value[][] = ids.map(() => []);
   let count = 0;
   const flush = (): ColumnBatch => {
-    const batch: ColumnBatch = { rowCount: count, columns: new Map(ids.map((id, i) => [id, columns[i] as Value[]])) };
+    const batch: ColumnBatch = {
+      rowCount: count,
+      columns: new Map(ids.map((id, i) => [id, columns[i] as Value[]])),
+    };
     columns = ids.map(() => []);
     count = 0;
     return batch;

@@ -48,7 +48,9 @@ describe('value conversion', () => {
   test('decimals exactly, from text and JSON', () => {
     const d = t.decimal(38, 10);
     expect(convert(d, '12345678901234567890.0123456789')).toBe(123456789012345678900123456789n);
-    expect(convert(d, new JsonNumber('12345678901234567890.0123456789'))).toBe(123456789012345678900123456789n);
+    expect(convert(d, new JsonNumber('12345678901234567890.0123456789'))).toBe(
+      123456789012345678900123456789n,
+    );
     expect(convert(t.decimal(5, 2), 1.1)).toBe(110n);
     expect(reason(t.decimal(5, 2), '1.234')).toBe('"1.234" has more than 2 digits after the decimal point');
     expect(reason(t.decimal(5, 2), '12345')).toBe('"12345" does not fit decimal(5,2)');
@@ -65,15 +67,21 @@ describe('value conversion', () => {
     expect(convert(t.date, '1969-12-31')).toBe(-1);
     expect(reason(t.date, '2024-02-30')).toBe('"2024-02-30" is not a date (YYYY-MM-DD)');
     expect(convert(t.time, '00:00:01.000001')).toBe(1_000_001n);
-    expect(convert(t.timestamptz, '2024-03-01T10:00:00+02:00')).toBe(convert(t.timestamptz, '2024-03-01T08:00:00Z'));
+    expect(convert(t.timestamptz, '2024-03-01T10:00:00+02:00')).toBe(
+      convert(t.timestamptz, '2024-03-01T08:00:00Z'),
+    );
     expect(convert(t.timestamp, '2024-03-01T10:00:00')).toBe(convert(t.timestamptz, '2024-03-01T10:00:00Z')); // wall-clock
     expect(convert(t.timestamptz, 1_700_000_000)).toBe(1_700_000_000_000_000n);
     expect(convert(t.timestamptz, '1700000000000')).toBe(1_700_000_000_000_000n);
-    expect(reason(t.timestamptz, 'yesterday')).toBe('"yesterday" is not a timestamp (ISO-8601 or epoch seconds/millis)');
+    expect(reason(t.timestamptz, 'yesterday')).toBe(
+      '"yesterday" is not a timestamp (ISO-8601 or epoch seconds/millis)',
+    );
   });
 
   test('uuid, binary, fixed, string', () => {
-    expect(convert(t.uuid, 'F79C3E09-677C-4D7A-8B2C-0E4C5A2D9F1A')).toBe('f79c3e09-677c-4d7a-8b2c-0e4c5a2d9f1a');
+    expect(convert(t.uuid, 'F79C3E09-677C-4D7A-8B2C-0E4C5A2D9F1A')).toBe(
+      'f79c3e09-677c-4d7a-8b2c-0e4c5a2d9f1a',
+    );
     expect(convert(t.uuid, 'f79c3e09677c4d7a8b2c0e4c5a2d9f1a')).toBe('f79c3e09-677c-4d7a-8b2c-0e4c5a2d9f1a');
     expect(reason(t.uuid, 'not-a-uuid')).toBe('"not-a-uuid" is not a UUID');
     expect(convert(t.binary, 'AAEC/w==')).toEqual(new Uint8Array([0, 1, 2, 255]));
@@ -99,7 +107,12 @@ describe('value conversion', () => {
       kind: 'struct' as const,
       fields: [
         { id: 10, name: 'n', required: true, type: t.long },
-        { id: 11, name: 'tags', required: false, type: { kind: 'list' as const, elementId: 12, elementRequired: false, element: t.string } },
+        {
+          id: 11,
+          name: 'tags',
+          required: false,
+          type: { kind: 'list' as const, elementId: 12, elementRequired: false, element: t.string },
+        },
       ],
     };
     const conv = converterFor(type);

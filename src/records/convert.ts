@@ -81,7 +81,8 @@ function toBoolean(input: unknown): boolean {
 function toBigInt(input: unknown, what: string): bigint {
   if (typeof input === 'number') {
     if (Number.isSafeInteger(input)) return BigInt(input);
-    if (Number.isInteger(input)) throw bad(input, `is not exactly representable (write it without an exponent)`);
+    if (Number.isInteger(input))
+      throw bad(input, `is not exactly representable (write it without an exponent)`);
     throw bad(input, `is not ${what}`);
   }
   const text = numericText(input);
@@ -173,7 +174,8 @@ function toText(input: unknown): string {
   if (typeof input === 'string') return input;
   if (typeof input === 'number' || typeof input === 'boolean') return String(input);
   if (input instanceof JsonNumber) return input.text;
-  if (typeof input === 'object' && input !== null) return JSON.stringify(input, (_k, v: unknown) => (v instanceof JsonNumber ? Number(v.text) : v));
+  if (typeof input === 'object' && input !== null)
+    return JSON.stringify(input, (_k, v: unknown) => (v instanceof JsonNumber ? Number(v.text) : v));
   throw bad(input, 'is not a string');
 }
 
@@ -260,7 +262,12 @@ function nestedConverter(type: IcebergType): Converter {
       const fields = type.fields.map((f) => ({ f, convert: converterFor(f.type) }));
       const names = new Set(type.fields.map((f) => f.name));
       return (input) => {
-        if (typeof input !== 'object' || input === null || Array.isArray(input) || input instanceof JsonNumber) {
+        if (
+          typeof input !== 'object' ||
+          input === null ||
+          Array.isArray(input) ||
+          input instanceof JsonNumber
+        ) {
           throw bad(input, 'is not an object');
         }
         const o = input as Record<string, unknown>;
@@ -293,7 +300,12 @@ function nestedConverter(type: IcebergType): Converter {
       const convertKey = converterFor(type.key);
       const convertValue = converterFor(type.value);
       return (input) => {
-        if (typeof input !== 'object' || input === null || Array.isArray(input) || input instanceof JsonNumber) {
+        if (
+          typeof input !== 'object' ||
+          input === null ||
+          Array.isArray(input) ||
+          input instanceof JsonNumber
+        ) {
           throw bad(input, 'is not an object');
         }
         const out = new Map<Value, Value>();

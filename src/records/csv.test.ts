@@ -28,15 +28,21 @@ describe('readCsv', () => {
   });
 
   test('bad quoting is a fatal input error naming the line', async () => {
-    const err = await collect(readCsv(chunked('a,b\n1,2\n3,"4"x\n5,6\n'), { name: 'f.csv' })).catch((e: unknown) => e);
+    const err = await collect(readCsv(chunked('a,b\n1,2\n3,"4"x\n5,6\n'), { name: 'f.csv' })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FloeError);
     expect((err as FloeError).kind).toBe('input');
     expect((err as FloeError).message).toMatch(/^f\.csv: malformed CSV at line 3: Invalid Closing Quote/);
   });
 
   test('an unclosed quote names the line where the record began', async () => {
-    const err = await collect(readCsv(chunked('a,b\n1,2\n3,"4\n5,6\n7,8\n'), { name: 'f.csv' })).catch((e: unknown) => e);
-    expect((err as FloeError).message).toBe('f.csv: malformed CSV: a quote opened in the record at line 3 is never closed');
+    const err = await collect(readCsv(chunked('a,b\n1,2\n3,"4\n5,6\n7,8\n'), { name: 'f.csv' })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as FloeError).message).toBe(
+      'f.csv: malformed CSV: a quote opened in the record at line 3 is never closed',
+    );
   });
 
   test('empty file and header-only file have no records', async () => {
@@ -54,17 +60,21 @@ describe('readCsv', () => {
   test('any chunking yields the same records; csvLine re-parses to the same cells', async () => {
     const cell = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', ' ', 'é') });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 20 }), async (rows, size) => {
-        // Skip rows that are a single empty field: a blank line is not a record.
-        const text = ['h1,h2', ...rows.map((r) => csvLine(r))].join('\n') + '\n';
-        const recs = await collect(readCsv(chunked(text, size)));
-        expect(recs.map((r) => r.cells)).toEqual(rows);
-        let line = 2;
-        recs.forEach((r, i) => {
-          expect(r.line).toBe(line);
-          line += 1 + rows[i]!.join('').split('\n').length - 1;
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 20 }),
+        async (rows, size) => {
+          // Skip rows that are a single empty field: a blank line is not a record.
+          const text = ['h1,h2', ...rows.map((r) => csvLine(r))].join('\n') + '\n';
+          const recs = await collect(readCsv(chunked(text, size)));
+          expect(recs.map((r) => r.cells)).toEqual(rows);
+          let line = 2;
+          recs.forEach((r, i) => {
+            expect(r.line).toBe(line);
+            line += 1 + rows[i]!.join('').split('\n').length - 1;
+          });
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -30,7 +30,9 @@ function countNewlines(s: string): number {
 export function csvLine(cells: readonly string[], delimiter = ',', quote = '"'): string {
   return cells
     .map((c) =>
-      c.includes(delimiter) || c.includes(quote) || c.includes('\n') || c.includes('\r') ? quote + c.split(quote).join(quote + quote) + quote : c,
+      c.includes(delimiter) || c.includes(quote) || c.includes('\n') || c.includes('\r')
+        ? quote + c.split(quote).join(quote + quote) + quote
+        : c,
     )
     .join(delimiter);
 }
@@ -42,7 +44,10 @@ export function csvLine(cells: readonly string[], delimiter = ',', quote = '"'):
  * large object per record: a record spans 1 + (newlines inside its quoted fields) lines.
  * Blank lines are skipped but counted.
  */
-export async function* readCsv(source: AsyncIterable<Uint8Array>, options: CsvOptions = {}): AsyncGenerator<CsvRecord> {
+export async function* readCsv(
+  source: AsyncIterable<Uint8Array>,
+  options: CsvOptions = {},
+): AsyncGenerator<CsvRecord> {
   const name = options.name ?? 'input';
   const delimiter = options.delimiter ?? ',';
   const quote = options.quote ?? '"';
@@ -101,11 +106,17 @@ function csvError(name: string, err: unknown, nextLine: number): unknown {
     const e = err as CsvError & { lines?: number };
     if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
       // Reported at end of file; the useful line is where the unclosed field's record began.
-      return new FloeError('input', `${name}: malformed CSV: a quote opened in the record at line ${nextLine} is never closed`, {
-        cause: err,
-      });
+      return new FloeError(
+        'input',
+        `${name}: malformed CSV: a quote opened in the record at line ${nextLine} is never closed`,
+        {
+          cause: err,
+        },
+      );
     }
-    return new FloeError('input', `${name}: malformed CSV at line ${e.lines ?? nextLine}: ${e.message}`, { cause: err });
+    return new FloeError('input', `${name}: malformed CSV at line ${e.lines ?? nextLine}: ${e.message}`, {
+      cause: err,
+    });
   }
   return err;
 }

@@ -6,7 +6,9 @@ describe('decimal', () => {
   test('text <-> unscaled bigint round-trip at every precision and scale', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 38 }).chain((p) => fc.tuple(fc.constant(p), fc.integer({ min: 0, max: p }))),
+        fc
+          .integer({ min: 1, max: 38 })
+          .chain((p) => fc.tuple(fc.constant(p), fc.integer({ min: 0, max: p }))),
         fc.bigInt({ min: 0n, max: 10n ** 38n - 1n }),
         fc.boolean(),
         ([precision, scale], magnitude, negative) => {
@@ -31,7 +33,10 @@ describe('decimal', () => {
   });
 
   test('rejects excess scale, excess precision and non-numbers', () => {
-    expect(parseDecimal('1.234', 9, 2)).toEqual({ ok: false, problem: 'has more than 2 digits after the decimal point' });
+    expect(parseDecimal('1.234', 9, 2)).toEqual({
+      ok: false,
+      problem: 'has more than 2 digits after the decimal point',
+    });
     expect(parseDecimal('1000', 5, 2)).toEqual({ ok: false, problem: 'does not fit decimal(5,2)' });
     expect(parseDecimal('1e40', 38, 0).ok).toBe(false);
     expect(parseDecimal('abc', 5, 2).ok).toBe(false);

@@ -26,7 +26,8 @@ export function parseDecimal(text: string, precision: number, scale: number): De
   if (shift < 0) {
     const cut = -shift;
     const dropped = cut >= digits.length ? digits : digits.slice(digits.length - cut);
-    if (/[^0]/.test(dropped)) return { ok: false, problem: `has more than ${scale} digits after the decimal point` };
+    if (/[^0]/.test(dropped))
+      return { ok: false, problem: `has more than ${scale} digits after the decimal point` };
     digits = cut >= digits.length ? '' : digits.slice(0, digits.length - cut);
     shift = 0;
   }

@@ -41,6 +41,14 @@ describe('inferSchema', () => {
       '{"a": null, "g": null}',
     ].join('\n');
     const schema = inferSchema(await collect(readNdjson(chunked(text))));
-    expect(types(schema)).toEqual({ a: 'long', b: 'double', c: 'boolean', d: 'timestamptz', e: 'string', f: 'string', g: 'string' });
+    expect(types(schema)).toEqual({
+      a: 'long',
+      b: 'double',
+      c: 'boolean',
+      d: 'timestamptz',
+      e: 'string',
+      f: 'string',
+      g: 'string',
+    });
   });
 });

@@ -46,10 +46,15 @@ const GZIP_MAGIC_1 = 0x8b;
  * The input's bytes, gunzipped when they start with the gzip magic. Errors (unreadable file,
  * corrupt gzip) surface as FloeError('input') from the stream's iteration.
  */
-export function openInput(path: string, options: { stdin?: Readable; highWaterMark?: number } = {}): Readable {
+export function openInput(
+  path: string,
+  options: { stdin?: Readable; highWaterMark?: number } = {},
+): Readable {
   const name = inputName(path);
   const source: Readable =
-    path === '-' ? (options.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
+    path === '-'
+      ? (options.stdin ?? process.stdin)
+      : createReadStream(path, { highWaterMark: options.highWaterMark ?? 1 << 20 });
   async function* sniffed(): AsyncGenerator<Buffer> {
     const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let first: IteratorResult<Buffer>;

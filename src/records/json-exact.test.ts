@@ -8,14 +8,17 @@ describe('exact JSON parsing', () => {
       fc.property(fc.json(), (text) => {
         const expected = JSON.parse(text);
         const actual = parseJsonExact(text);
-        const normalise = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof JsonNumber ? Number(x.text) : x)));
+        const normalise = (v: unknown): unknown =>
+          JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof JsonNumber ? Number(x.text) : x)));
         expect(normalise(actual)).toEqual(normalise(expected));
       }),
     );
   });
 
   test('keeps the text of numbers a double would round', () => {
-    const v = parseJsonExact('{"id": 9007199254740993, "d": 0.30000000000000001, "small": 12, "list": [12345678901234567890]}') as Record<string, unknown>;
+    const v = parseJsonExact(
+      '{"id": 9007199254740993, "d": 0.30000000000000001, "small": 12, "list": [12345678901234567890]}',
+    ) as Record<string, unknown>;
     expect(v.id).toEqual(new JsonNumber('9007199254740993'));
     expect(v.d).toEqual(new JsonNumber('0.30000000000000001'));
     expect(v.small).toBe(12);

@@ -27,7 +27,10 @@ export function mayLosePrecision(raw: string): boolean {
 }
 
 function countSignificantDigits(num: string): number {
-  const mantissa = num.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '');
+  const mantissa = num
+    .replace(/^-/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
   return mantissa.replace(/^0+/, '').length;
 }
 
@@ -152,7 +155,12 @@ class Parser {
       if (this.s[this.pos] !== ':') return this.fail('expected :');
       this.pos++;
       // defineProperty: a "__proto__" key must be data, not a prototype change (as JSON.parse does).
-      Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.ws();
       const c = this.s[this.pos++];
       if (c === '}') return out;

@@ -22,7 +22,9 @@ describe('readNdjson', () => {
   });
 
   test('a line longer than the limit is refused (bounded memory)', async () => {
-    const err = await collect(readNdjson(chunked('{"a":"' + 'x'.repeat(100) + '"}'), { maxRecordBytes: 50, name: 'f' })).catch((e: unknown) => e);
+    const err = await collect(
+      readNdjson(chunked('{"a":"' + 'x'.repeat(100) + '"}'), { maxRecordBytes: 50, name: 'f' }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FloeError);
     expect((err as FloeError).message).toBe('f: the record at line 1 is larger than 50 bytes');
   });
@@ -64,11 +66,15 @@ describe('readJsonArray', () => {
 
   test('any JSON array, any chunking: elements parse back to the array', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.jsonValue(), { maxLength: 10 }), fc.integer({ min: 1, max: 16 }), async (values, size) => {
-        const text = JSON.stringify(values, null, values.length % 2 === 0 ? 2 : undefined);
-        const recs = await collect(readJsonArray(chunked(text, size)));
-        expect(recs.map((r) => JSON.parse(r.raw) as unknown)).toEqual(JSON.parse(text));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.jsonValue(), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 16 }),
+        async (values, size) => {
+          const text = JSON.stringify(values, null, values.length % 2 === 0 ? 2 : undefined);
+          const recs = await collect(readJsonArray(chunked(text, size)));
+          expect(recs.map((r) => JSON.parse(r.raw) as unknown)).toEqual(JSON.parse(text));
+        },
+      ),
       { numRuns: 100 },
     );
   });

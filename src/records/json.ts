@@ -32,7 +32,10 @@ function tooLarge(name: string, line: number, max: number): FloeError {
   return new FloeError('input', `${name}: the record at line ${line} is larger than ${max} bytes`);
 }
 
-export async function* readNdjson(source: AsyncIterable<Uint8Array>, options: JsonReadOptions = {}): AsyncGenerator<JsonRecord> {
+export async function* readNdjson(
+  source: AsyncIterable<Uint8Array>,
+  options: JsonReadOptions = {},
+): AsyncGenerator<JsonRecord> {
   const name = options.name ?? 'input';
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let carry = '';
@@ -79,7 +82,10 @@ function isWs(c: number): boolean {
 }
 
 /** Elements of a top-level JSON array, each with the line it starts on. */
-export async function* readJsonArray(source: AsyncIterable<Uint8Array>, options: JsonReadOptions = {}): AsyncGenerator<JsonRecord> {
+export async function* readJsonArray(
+  source: AsyncIterable<Uint8Array>,
+  options: JsonReadOptions = {},
+): AsyncGenerator<JsonRecord> {
   const name = options.name ?? 'input';
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let state = State.BeforeArray as State;

@@ -59,7 +59,10 @@ export function checkCsvHeader(header: readonly string[], schema: Schema, inputN
   }
   const missing = schema.fields.filter((f) => f.required && !seen.has(f.name)).map((f) => `"${f.name}"`);
   if (missing.length > 0) {
-    throw new FloeError('config', `${inputName}: required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the CSV header`);
+    throw new FloeError(
+      'config',
+      `${inputName}: required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the CSV header`,
+    );
   }
 }
 
@@ -150,7 +153,11 @@ export class RecordMapper {
     for (let i = 0; i < this.columns.length; i++) {
       const col = this.columns[i] as Column;
       // A conversion failure already explains a null here; report it once.
-      if (col.field.required && row[i] === null && !reasons?.some((r) => r.startsWith(`column "${col.field.name}"`))) {
+      if (
+        col.field.required &&
+        row[i] === null &&
+        !reasons?.some((r) => r.startsWith(`column "${col.field.name}"`))
+      ) {
         (reasons ??= []).push(`column "${col.field.name}" is required but missing`);
       }
     }

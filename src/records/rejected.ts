@@ -23,7 +23,9 @@ export class RejectedRowsWriter {
       await mkdir(dirname(this.path), { recursive: true });
       this.stream = createWriteStream(this.path);
       this.stream.on('error', (err) => {
-        this.failed = new FloeError('io', `cannot write rejected rows to ${this.path}: ${err.message}`, { cause: err });
+        this.failed = new FloeError('io', `cannot write rejected rows to ${this.path}: ${err.message}`, {
+          cause: err,
+        });
       });
     }
     this.count++;

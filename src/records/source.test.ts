@@ -72,7 +72,10 @@ describe('rejected rows', () => {
       'line 9: r1 (+1 more) (rejected row 2, more than --max-bad-rows 1)',
     );
     await writer.close();
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
       { line: 3, reasons: ['column "a": "x" is not a long'], raw: 'x' },
       { line: 9, reasons: ['r1', 'r2'], raw: 'y,z' },

@@ -28,7 +28,8 @@ export interface RecordSource {
 function firstSignificant(chunks: readonly Uint8Array[]): string | undefined {
   for (const chunk of chunks) {
     for (const b of chunk) {
-      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
+      if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf)
+        continue;
       return String.fromCharCode(b);
     }
   }

@@ -55,7 +55,9 @@ describe('temporal', () => {
     expect(parseTimestamp('1970-01-01 00:00:01.5')?.micros).toBe(1_500_000n);
     expect(parseTimestamp('1970-01-01T00:00:00.123456789')?.micros).toBe(123_456n); // nanos truncated
     expect(parseTimestamp('1969-12-31T23:59:59.999999')?.micros).toBe(-1n);
-    expect(parseTimestamp('2024-03-01')?.micros).toBe(BigInt(parseDate('2024-03-01') as number) * 86_400_000_000n);
+    expect(parseTimestamp('2024-03-01')?.micros).toBe(
+      BigInt(parseDate('2024-03-01') as number) * 86_400_000_000n,
+    );
     expect(parseTimestamp('2024-03-01T24:00:00')).toBeUndefined();
     expect(parseTimestamp('2024-03-01T10:00:00+25:00')).toBeUndefined();
     expect(parseTimestamp('yesterday')).toBeUndefined();

@@ -24,9 +24,13 @@ export function isParquetCodec(text: string): text is ParquetCodec {
 }
 
 /** The codec option wins over the table property, which wins over the default. */
-export function resolveCodec(option: ParquetCodec | undefined, properties: Readonly<Record<string, string>>): ParquetCodec {
+export function resolveCodec(
+  option: ParquetCodec | undefined,
+  properties: Readonly<Record<string, string>>,
+): ParquetCodec {
   if (option !== undefined) {
-    if (!isParquetCodec(option)) throw new FloeError('config', `unsupported Parquet codec "${String(option)}"`);
+    if (!isParquetCodec(option))
+      throw new FloeError('config', `unsupported Parquet codec "${String(option)}"`);
     return option;
   }
   const text = properties[CODEC_PROPERTY];
@@ -47,7 +51,10 @@ export function resolveCompressionLevel(properties: Readonly<Record<string, stri
   if (text === undefined || text.trim() === '') return undefined;
   const level = Number(text);
   if (!Number.isInteger(level)) {
-    throw new FloeError('config', `table property ${COMPRESSION_LEVEL_PROPERTY}="${text}" must be an integer`);
+    throw new FloeError(
+      'config',
+      `table property ${COMPRESSION_LEVEL_PROPERTY}="${text}" must be an integer`,
+    );
   }
   return level;
 }
@@ -65,7 +72,9 @@ let zstdReady: Promise<void> | undefined;
 export function ensureZstd(): Promise<void> {
   zstdReady ??= zstdInit().catch((err: unknown) => {
     zstdReady = undefined;
-    throw new FloeError('internal', `could not initialise the ZSTD wasm module: ${String(err)}`, { cause: err });
+    throw new FloeError('internal', `could not initialise the ZSTD wasm module: ${String(err)}`, {
+      cause: err,
+    });
   });
   return zstdReady;
 }

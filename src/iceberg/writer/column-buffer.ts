@@ -234,7 +234,8 @@ export class ColumnBuffer {
 
   private fail(v: unknown): never {
     const what = `column "${this.field.name}" (${this.type.kind})`;
-    if (v === null || v === undefined) throw new FloeError('input', `${what} is required but a row has no value`);
+    if (v === null || v === undefined)
+      throw new FloeError('input', `${what} is required but a row has no value`);
     throw new FloeError('input', `${what}: ${describe(v)} is not a valid value of this type`);
   }
 

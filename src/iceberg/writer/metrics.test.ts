@@ -16,7 +16,13 @@ async function writeFile(
   extra: Record<string, unknown> = {},
 ): Promise<{ io: MemoryFileIO; file: DataFile }> {
   const io = new MemoryFileIO();
-  const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://t/data', ...extra });
+  const writer = createDataWriter({
+    io,
+    schema,
+    spec: UNPARTITIONED,
+    dataLocation: 'mem://t/data',
+    ...extra,
+  });
   const rowCount = [...columns.values()][0]!.length;
   await writer.write({ rowCount, columns });
   const files = await writer.close();
@@ -24,8 +30,10 @@ async function writeFile(
   return { io, file: files[0]! };
 }
 
-const lower = (file: DataFile, id: number, type: PrimitiveType) => decodeValue(type, file.lowerBounds!.get(id)!);
-const upper = (file: DataFile, id: number, type: PrimitiveType) => decodeValue(type, file.upperBounds!.get(id)!);
+const lower = (file: DataFile, id: number, type: PrimitiveType) =>
+  decodeValue(type, file.lowerBounds!.get(id)!);
+const upper = (file: DataFile, id: number, type: PrimitiveType) =>
+  decodeValue(type, file.upperBounds!.get(id)!);
 
 describe('data file metrics', () => {
   it('counts values (including nulls), nulls and NaNs; NaN never bounds', async () => {
@@ -47,10 +55,32 @@ describe('data file metrics', () => {
       ]),
     );
     expect(file.recordCount).toBe(5n);
-    expect(file.valueCounts).toEqual(new Map([[1, 5n], [2, 5n], [3, 5n], [4, 5n], [5, 5n]]));
-    expect(file.nullValueCounts).toEqual(new Map([[1, 1n], [2, 2n], [3, 1n], [4, 1n], [5, 5n]]));
+    expect(file.valueCounts).toEqual(
+      new Map([
+        [1, 5n],
+        [2, 5n],
+        [3, 5n],
+        [4, 5n],
+        [5, 5n],
+      ]),
+    );
+    expect(file.nullValueCounts).toEqual(
+      new Map([
+        [1, 1n],
+        [2, 2n],
+        [3, 1n],
+        [4, 1n],
+        [5, 5n],
+      ]),
+    );
     // NaN counts exist for float and double columns only.
-    expect(file.nanValueCounts).toEqual(new Map([[1, 2n], [2, 1n], [4, 4n]]));
+    expect(file.nanValueCounts).toEqual(
+      new Map([
+        [1, 2n],
+        [2, 1n],
+        [4, 4n],
+      ]),
+    );
     expect(lower(file, 1, t.double)).toBe(-3);
     expect(upper(file, 1, t.double)).toBe(1);
     expect(lower(file, 2, t.float)).toBe(2.5);
@@ -79,7 +109,9 @@ describe('data file metrics', () => {
     const all = concatBatches(batches);
     for (const field of ALL_TYPES) {
       const type = field.type as PrimitiveType;
-      const values = all.columns.get(field.id)!.filter((v) => v !== null && !(typeof v === 'number' && Number.isNaN(v)));
+      const values = all.columns
+        .get(field.id)!
+        .filter((v) => v !== null && !(typeof v === 'number' && Number.isNaN(v)));
       const sorted = [...values].sort((a, b) => compareValues(type, a, b));
       const lo = lower(file!, field.id, type);
       const hi = upper(file!, field.id, type);
@@ -179,7 +211,13 @@ describe('data file metrics', () => {
   it('column sizes, split offsets, record count and file size match the file itself', async () => {
     const io = new MemoryFileIO();
     const schema = allTypesSchema();
-    const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://t/data', rowGroupRows: 64 });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://t/data',
+      rowGroupRows: 64,
+    });
     await writer.write(allTypesBatch(200));
     const [file] = await writer.close();
     const bytes = await io.read(file!.filePath);
@@ -197,7 +235,10 @@ describe('data file metrics', () => {
     );
     expect(file!.splitOffsets![0]).toBe(4n); // right after the 'PAR1' magic
     meta.schema.slice(1).forEach((element, i) => {
-      const total = meta.row_groups.reduce((sum, rg) => sum + rg.columns[i]!.meta_data!.total_compressed_size, 0n);
+      const total = meta.row_groups.reduce(
+        (sum, rg) => sum + rg.columns[i]!.meta_data!.total_compressed_size,
+        0n,
+      );
       expect(file!.columnSizes!.get(element.field_id!)).toBe(total);
     });
   });
@@ -246,7 +287,10 @@ describe('data file metrics', () => {
     const fc = await import('fast-check');
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.option(fc.string({ unit: 'grapheme', maxLength: 24 }), { nil: null }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.option(fc.string({ unit: 'grapheme', maxLength: 24 }), { nil: null }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         fc.array(fc.option(fc.double(), { nil: null }), { minLength: 1, maxLength: 40 }),
         fc.constantFrom('full', 'truncate(1)', 'truncate(3)', 'truncate(16)'),
         async (strings, doubles, mode) => {

@@ -33,7 +33,10 @@ export function parseMetricsMode(text: string, where = 'metrics mode'): MetricsM
     const length = Number(m[1]);
     if (length > 0) return { kind: 'truncate', length };
   }
-  throw new FloeError('config', `${where}: "${text}" is not one of none, counts, truncate(N) with N > 0, full`);
+  throw new FloeError(
+    'config',
+    `${where}: "${text}" is not one of none, counts, truncate(N) with N > 0, full`,
+  );
 }
 
 export function metricsModeToString(mode: MetricsMode): string {
@@ -47,11 +50,16 @@ export function resolveMetricsModes(
 ): Map<number, MetricsMode> {
   const defaultText = properties[METRICS_DEFAULT_PROPERTY];
   const defaultMode =
-    defaultText === undefined ? DEFAULT_METRICS_MODE : parseMetricsMode(defaultText, METRICS_DEFAULT_PROPERTY);
+    defaultText === undefined
+      ? DEFAULT_METRICS_MODE
+      : parseMetricsMode(defaultText, METRICS_DEFAULT_PROPERTY);
   const maxText = properties[METRICS_MAX_INFERRED_PROPERTY];
   const maxInferred = maxText === undefined ? DEFAULT_MAX_INFERRED_COLUMNS : Number(maxText);
   if (!Number.isInteger(maxInferred) || maxInferred < 0) {
-    throw new FloeError('config', `table property ${METRICS_MAX_INFERRED_PROPERTY}="${maxText}" must be a non-negative integer`);
+    throw new FloeError(
+      'config',
+      `table property ${METRICS_MAX_INFERRED_PROPERTY}="${maxText}" must be a non-negative integer`,
+    );
   }
   const modes = new Map<number, MetricsMode>();
   schema.fields.forEach((field, index) => {

@@ -22,7 +22,12 @@ describe('Parquet schema of an Iceberg schema', () => {
 
   it('rejects nested columns as unsupported', () => {
     const schema = new Schema([
-      { id: 1, name: 'tags', required: false, type: { kind: 'list', elementId: 2, elementRequired: false, element: t.string } },
+      {
+        id: 1,
+        name: 'tags',
+        required: false,
+        type: { kind: 'list', elementId: 2, elementRequired: false, element: t.string },
+      },
     ]);
     let caught: unknown;
     try {
@@ -45,7 +50,9 @@ describe('Parquet schema of an Iceberg schema', () => {
     expect(root!.num_children).toBe(ALL_TYPES.length);
     expect(leaves.map((e) => e.field_id)).toEqual(ALL_TYPES.map((f) => f.id));
     expect(leaves.map((e) => e.name)).toEqual(ALL_TYPES.map((f) => f.name));
-    expect(leaves.map((e) => e.repetition_type)).toEqual(ALL_TYPES.map((f) => (f.required ? 'REQUIRED' : 'OPTIONAL')));
+    expect(leaves.map((e) => e.repetition_type)).toEqual(
+      ALL_TYPES.map((f) => (f.required ? 'REQUIRED' : 'OPTIONAL')),
+    );
     const byName = new Map(leaves.map((e) => [e.name, e]));
     const el = (n: string) => byName.get(n)!;
     expect(el('b').type).toBe('BOOLEAN');
@@ -71,7 +78,11 @@ describe('Parquet schema of an Iceberg schema', () => {
       logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
     });
     expect(el('s')).toMatchObject({ type: 'BYTE_ARRAY', logical_type: { type: 'STRING' } });
-    expect(el('u')).toMatchObject({ type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } });
+    expect(el('u')).toMatchObject({
+      type: 'FIXED_LEN_BYTE_ARRAY',
+      type_length: 16,
+      logical_type: { type: 'UUID' },
+    });
     expect(el('fx')).toMatchObject({ type: 'FIXED_LEN_BYTE_ARRAY', type_length: 3 });
     expect(el('fx').logical_type).toBeUndefined();
     expect(el('bin').type).toBe('BYTE_ARRAY');
@@ -82,7 +93,10 @@ describe('Parquet schema of an Iceberg schema', () => {
       scale: 2,
       logical_type: { type: 'DECIMAL', precision: 9, scale: 2 },
     });
-    expect(el('dec18')).toMatchObject({ type: 'INT64', logical_type: { type: 'DECIMAL', precision: 18, scale: 6 } });
+    expect(el('dec18')).toMatchObject({
+      type: 'INT64',
+      logical_type: { type: 'DECIMAL', precision: 18, scale: 6 },
+    });
     expect(el('dec38')).toMatchObject({
       type: 'FIXED_LEN_BYTE_ARRAY',
       type_length: 16,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFloeError } from '../../errors.js';
+import { FloeError, isFloeError } from '../../errors.js';
 import type { FileIO, OutputStream } from '../io/fileio.js';
 import { MemoryFileIO } from '../io/memory.js';
 import { parsePartitionSpec, UNPARTITIONED } from '../spec/partition.js';
@@ -47,14 +47,26 @@ async function rowsOf(io: FileIO, paths: string[]): Promise<ColumnBatch> {
   const parts = [];
   for (const p of paths) parts.push(await readAll(io, p, schema));
   const all = concatBatches(parts);
-  const order = all.columns.get(1)!.map((_, i) => i).sort((a, b) => Number(all.columns.get(1)![a]! as bigint) - Number(all.columns.get(1)![b]! as bigint));
-  return { rowCount: all.rowCount, columns: new Map([...all.columns].map(([id, vs]) => [id, order.map((i) => vs[i]!)])) };
+  const order = all.columns
+    .get(1)!
+    .map((_, i) => i)
+    .sort((a, b) => Number(all.columns.get(1)![a]! as bigint) - Number(all.columns.get(1)![b]! as bigint));
+  return {
+    rowCount: all.rowCount,
+    columns: new Map([...all.columns].map(([id, vs]) => [id, order.map((i) => vs[i]!)])),
+  };
 }
 
 describe('DataWriter: partitions, row groups and rolling', () => {
   it('writes unpartitioned files directly under the data location with the given prefix', async () => {
     const io = new MemoryFileIO();
-    const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://wh/t/data/', fileNamePrefix: 'job1' });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data/',
+      fileNamePrefix: 'job1',
+    });
     await writer.write(batch(10));
     const files = await writer.close();
     expect(files.map((f) => f.filePath)).toEqual(['mem://wh/t/data/job1-00000.parquet']);
@@ -66,7 +78,13 @@ describe('DataWriter: partitions, row groups and rolling', () => {
   it('routes rows to their partition: tuple, spec id and Hive-style path', async () => {
     const io = new MemoryFileIO();
     const spec = parsePartitionSpec('day(created_date), borough', schema, 3);
-    const writer = createDataWriter({ io, schema, spec, dataLocation: 'mem://wh/t/data', fileNamePrefix: 'p' });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec,
+      dataLocation: 'mem://wh/t/data',
+      fileNamePrefix: 'p',
+    });
     const input = [batch(60, 0), batch(60, 60)];
     for (const b of input) await writer.write(b);
     const files = await writer.close();
@@ -77,7 +95,11 @@ describe('DataWriter: partitions, row groups and rolling', () => {
       const [day, borough] = f.partition as [number, string | null];
       const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
       const boroughPath = borough === null ? 'null' : borough.replace(' ', '+');
-      expect(f.filePath).toMatch(new RegExp(`^mem://wh/t/data/created_date_day=${date}/borough=${boroughPath.replace('+', '\\+')}/p-\\d{5}\\.parquet$`));
+      expect(f.filePath).toMatch(
+        new RegExp(
+          `^mem://wh/t/data/created_date_day=${date}/borough=${boroughPath.replace('+', '\\+')}/p-\\d{5}\\.parquet$`,
+        ),
+      );
       const rows = await readAll(io, f.filePath, schema);
       expect(BigInt(rows.rowCount)).toBe(f.recordCount);
       for (let i = 0; i < rows.rowCount; i++) {
@@ -86,7 +108,10 @@ describe('DataWriter: partitions, row groups and rolling', () => {
         expect(rows.columns.get(3)![i]).toBe(borough);
       }
     }
-    const back = await rowsOf(io, files.map((f) => f.filePath));
+    const back = await rowsOf(
+      io,
+      files.map((f) => f.filePath),
+    );
     expect(back.columns.get(1)).toEqual(concatBatches(input).columns.get(1));
     expect(back.columns.get(4)).toEqual(concatBatches(input).columns.get(4));
     // File numbers are unique across partitions.
@@ -96,7 +121,14 @@ describe('DataWriter: partitions, row groups and rolling', () => {
   it('rolls to a new file when the target size is reached, keeping every row', async () => {
     const io = new MemoryFileIO();
     const target = 8 * 1024;
-    const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://wh/t/data', targetFileSizeBytes: target, codec: 'snappy' });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data',
+      targetFileSizeBytes: target,
+      codec: 'snappy',
+    });
     const input = [batch(3000, 0), batch(3000, 3000)];
     for (const b of input) await writer.write(b);
     const files = await writer.close();
@@ -107,7 +139,10 @@ describe('DataWriter: partitions, row groups and rolling', () => {
       expect(Number(f.fileSizeInBytes)).toBeLessThan(target * 2.5);
     }
     expect(files.reduce((n, f) => n + f.recordCount, 0n)).toBe(6000n);
-    const back = await rowsOf(io, files.map((f) => f.filePath));
+    const back = await rowsOf(
+      io,
+      files.map((f) => f.filePath),
+    );
     expect(back.columns.get(1)).toEqual(concatBatches(input).columns.get(1));
     expect(back.columns.get(2)).toEqual(concatBatches(input).columns.get(2));
   });
@@ -141,7 +176,13 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     expect(file!.splitOffsets).toHaveLength(meta.row_groups.length);
 
     const io2 = new MemoryFileIO();
-    const capped = createDataWriter({ io: io2, schema, spec: UNPARTITIONED, dataLocation: 'mem://wh/t/data', rowGroupRows: 700 });
+    const capped = createDataWriter({
+      io: io2,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data',
+      rowGroupRows: 700,
+    });
     await capped.write(batch(1000));
     await capped.write(batch(1000, 1000));
     const [file2] = await capped.close();
@@ -153,7 +194,13 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     const io = new MemoryFileIO();
     const spec = parsePartitionSpec('bucket(8, unique_key)', schema);
     const cap = 32 * 1024;
-    const writer = createDataWriter({ io, schema, spec, dataLocation: 'mem://wh/t/data', maxBufferedBytes: cap });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec,
+      dataLocation: 'mem://wh/t/data',
+      maxBufferedBytes: cap,
+    });
     for (let i = 0; i < 10; i++) await writer.write(batch(500, i * 500));
     const files = await writer.close();
     expect(files).toHaveLength(8);
@@ -181,7 +228,14 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     });
     const spec = parsePartitionSpec('bucket(10, unique_key)', schema);
     // A tiny buffer cap makes every file open its stream early, so open streams = open files.
-    const writer = createDataWriter({ io: counting, schema, spec, dataLocation: 'mem://wh/t/data', maxOpenFiles: 3, maxBufferedBytes: 1 });
+    const writer = createDataWriter({
+      io: counting,
+      schema,
+      spec,
+      dataLocation: 'mem://wh/t/data',
+      maxOpenFiles: 3,
+      maxBufferedBytes: 1,
+    });
     await writer.write(batch(200, 0));
     await writer.write(batch(200, 200));
     const files = await writer.close();
@@ -191,7 +245,10 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     expect(files.length).toBeGreaterThanOrEqual(17);
     expect(new Set(files.map((f) => f.partition[0])).size).toBe(10);
     expect(files.reduce((n, f) => n + f.recordCount, 0n)).toBe(400n);
-    const back = await rowsOf(io, files.map((f) => f.filePath));
+    const back = await rowsOf(
+      io,
+      files.map((f) => f.filePath),
+    );
     expect(back.columns.get(1)).toEqual(concatBatches([batch(200, 0), batch(200, 200)]).columns.get(1));
   });
 
@@ -204,7 +261,13 @@ describe('DataWriter: partitions, row groups and rolling', () => {
         return { ...inner, write: (c: Uint8Array) => (chunks.push(c.length), inner.write(c)) };
       },
     });
-    const writer = createDataWriter({ io: spying, schema, spec: UNPARTITIONED, dataLocation: 'mem://wh/t/data', rowGroupRows: 1000 });
+    const writer = createDataWriter({
+      io: spying,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data',
+      rowGroupRows: 1000,
+    });
     await writer.write(batch(3500));
     // Three full row groups went out while the fourth is still buffered.
     expect(chunks.length).toBe(3);
@@ -240,16 +303,66 @@ describe('DataWriter: partitions, row groups and rolling', () => {
 
   it('rejects decimals beyond their precision', async () => {
     const decimals = new Schema([{ id: 1, name: 'amount', required: false, type: t.decimal(4, 2) }]);
-    const writer = createDataWriter({ io: new MemoryFileIO(), schema: decimals, spec: UNPARTITIONED, dataLocation: 'mem://x' });
-    await expect(writer.write({ rowCount: 2, columns: new Map([[1, [9999n, 10000n]]]) })).rejects.toThrow(/amount/);
+    const writer = createDataWriter({
+      io: new MemoryFileIO(),
+      schema: decimals,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://x',
+    });
+    await expect(writer.write({ rowCount: 2, columns: new Map([[1, [9999n, 10000n]]]) })).rejects.toThrow(
+      /amount/,
+    );
   });
 
   it('abort deletes every file written so far, closed or open', async () => {
     const io = new MemoryFileIO();
-    const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://wh/t/data', targetFileSizeBytes: 4096 });
+    const writer = createDataWriter({
+      io,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data',
+      targetFileSizeBytes: 4096,
+    });
     await writer.write(batch(3000));
     expect(io.paths().length).toBeGreaterThan(0);
     await writer.abort();
+    expect(io.paths()).toEqual([]);
+  });
+
+  it('a storage failure surfaces as the FileIO error and abort leaves nothing behind', async () => {
+    const io = new MemoryFileIO();
+    let writes = 0;
+    let aborted = 0;
+    const failing: FileIO = Object.assign(Object.create(io) as MemoryFileIO, {
+      create: async (path: string): Promise<OutputStream> => {
+        const inner = await io.create(path);
+        return {
+          write: async (c: Uint8Array) => {
+            if (++writes === 4) throw new FloeError('io', 'disk full');
+            return inner.write(c);
+          },
+          close: () => inner.close(),
+          abort: () => (aborted++, inner.abort()),
+        };
+      },
+    });
+    const writer = createDataWriter({
+      io: failing,
+      schema,
+      spec: UNPARTITIONED,
+      dataLocation: 'mem://wh/t/data',
+      targetFileSizeBytes: 4096,
+    });
+    let caught: unknown;
+    try {
+      await writer.write(batch(5000));
+      await writer.close();
+    } catch (err) {
+      caught = err;
+    }
+    expect(isFloeError(caught, 'io')).toBe(true);
+    await writer.abort();
+    expect(aborted).toBeGreaterThan(0);
     expect(io.paths()).toEqual([]);
   });
 

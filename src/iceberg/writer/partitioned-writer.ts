@@ -31,7 +31,11 @@ const SLICE_ROWS = 8192;
 /** Rows of the first slice, before any row size has been measured. */
 const FIRST_SLICE_ROWS = 256;
 
-function positiveIntProperty(properties: Readonly<Record<string, string>>, key: string, fallback: number): number {
+function positiveIntProperty(
+  properties: Readonly<Record<string, string>>,
+  key: string,
+  fallback: number,
+): number {
   const text = properties[key];
   if (text === undefined) return fallback;
   const n = Number(text);
@@ -53,7 +57,8 @@ function tupleKey(tuple: readonly Value[]): string {
   let key = '';
   for (const v of tuple) {
     if (v === null) key += 'n|';
-    else if (v instanceof Uint8Array) key += 'b' + Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex') + '|';
+    else if (v instanceof Uint8Array)
+      key += 'b' + Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex') + '|';
     else if (typeof v === 'string') key += 's' + v.length + ':' + v + '|';
     else key += (typeof v)[0] + String(v) + '|';
   }
@@ -120,9 +125,14 @@ export class PartitionedDataWriter implements DataWriter {
     this.rowGroupBytes =
       positiveOption(options.rowGroupSizeBytes, 'rowGroupSizeBytes') ??
       positiveIntProperty(properties, ROW_GROUP_SIZE_PROPERTY, DEFAULT_ROW_GROUP_SIZE);
-    this.rowGroupRows = Math.floor(positiveOption(options.rowGroupRows, 'rowGroupRows') ?? DEFAULT_ROW_GROUP_ROWS);
-    this.maxBufferedBytes = positiveOption(options.maxBufferedBytes, 'maxBufferedBytes') ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.maxOpenFiles = Math.floor(positiveOption(options.maxOpenFiles, 'maxOpenFiles') ?? DEFAULT_MAX_OPEN_FILES);
+    this.rowGroupRows = Math.floor(
+      positiveOption(options.rowGroupRows, 'rowGroupRows') ?? DEFAULT_ROW_GROUP_ROWS,
+    );
+    this.maxBufferedBytes =
+      positiveOption(options.maxBufferedBytes, 'maxBufferedBytes') ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxOpenFiles = Math.floor(
+      positiveOption(options.maxOpenFiles, 'maxOpenFiles') ?? DEFAULT_MAX_OPEN_FILES,
+    );
     this.prefix = options.fileNamePrefix ?? randomUUID();
     this.location = trimSlashes(options.dataLocation);
     this.partitioner = compilePartitioner(options.spec, options.schema);
@@ -253,13 +263,18 @@ export class PartitionedDataWriter implements DataWriter {
     start: number,
     end: number,
   ): Promise<void> {
-    for (let s = start; s < end; ) {
+    for (let s = start; s < end;) {
       // A file that reached its target size was closed: continue in a new one for the partition.
       if (this.open.get(file.key) !== file) file = await this.fileFor(file.key, file.partition);
       const threshold = this.rowGroupThreshold(file);
       // Rows expected to fill the row group, so that it is cut close to its byte threshold.
-      const fitting = this.rowBytes > 0 ? Math.ceil((threshold - file.bufferedBytes) / this.rowBytes) : FIRST_SLICE_ROWS;
-      const e = Math.min(end, s + Math.max(1, Math.min(fitting, SLICE_ROWS)), s + (this.rowGroupRows - file.bufferedRows));
+      const fitting =
+        this.rowBytes > 0 ? Math.ceil((threshold - file.bufferedBytes) / this.rowBytes) : FIRST_SLICE_ROWS;
+      const e = Math.min(
+        end,
+        s + Math.max(1, Math.min(fitting, SLICE_ROWS)),
+        s + (this.rowGroupRows - file.bufferedRows),
+      );
       const bytesBefore = file.bufferedBytes;
       file.append(batch, rows, s, e);
       this.rowBytes = (file.bufferedBytes - bytesBefore) / (e - s);
@@ -289,7 +304,14 @@ export class PartitionedDataWriter implements DataWriter {
 
   private async closeFile(file: ParquetFileWriter): Promise<void> {
     this.open.delete(file.key);
-    const dataFile = await file.close();
+    let dataFile;
+    try {
+      dataFile = await file.close();
+    } catch (err) {
+      // No longer tracked as open: discard its partial output here, abort() will not see it.
+      await file.abort().catch(() => undefined);
+      throw err;
+    }
     if (dataFile) this.done.push(dataFile);
   }
 
@@ -308,4 +330,3 @@ export class PartitionedDataWriter implements DataWriter {
     }
   }
 }
-

@@ -3,11 +3,23 @@
  * Columns are matched to the table schema BY FIELD ID, as Iceberg requires: a renamed column keeps
  * its id, and a column added after the file was written is simply absent (read as nulls).
  */
-import { parquetMetadataAsync, parquetScan, type AsyncBuffer, type FileMetaData, type SchemaElement } from 'hyparquet';
+import {
+  parquetMetadataAsync,
+  parquetScan,
+  type AsyncBuffer,
+  type FileMetaData,
+  type SchemaElement,
+} from 'hyparquet';
 import { FloeError, isFloeError } from '../../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Schema } from '../spec/schema.js';
-import { isPrimitive, typeToString, type NestedField, type PrimitiveType, type Value } from '../spec/types.js';
+import {
+  isPrimitive,
+  typeToString,
+  type NestedField,
+  type PrimitiveType,
+  type Value,
+} from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
 import { decompressors } from './codecs.js';
 
@@ -30,7 +42,11 @@ function asyncBuffer(io: FileIO, path: string, size: number): AsyncBuffer {
     async slice(start: number, end?: number): Promise<ArrayBuffer> {
       const stop = Math.min(end ?? size, size);
       const bytes = await io.readRange(path, start, stop - start);
-      if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+      if (
+        bytes.byteOffset === 0 &&
+        bytes.byteLength === bytes.buffer.byteLength &&
+        bytes.buffer instanceof ArrayBuffer
+      ) {
         return bytes.buffer;
       }
       return bytes.slice().buffer as ArrayBuffer;
@@ -194,7 +210,11 @@ export async function* readParquetFile(
       }
       let data;
       try {
-        data = await scan.readColumn({ column: element.name, rowStart: range.rowStart, rowEnd: range.rowEnd });
+        data = await scan.readColumn({
+          column: element.name,
+          rowStart: range.rowStart,
+          rowEnd: range.rowEnd,
+        });
       } catch (err) {
         throw unreadable(err, `column "${element.name}" of ${path}`);
       }

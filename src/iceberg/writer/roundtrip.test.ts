@@ -5,10 +5,29 @@ import { UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t } from '../spec/types.js';
 import { createDataWriter, readDataFile, type ParquetCodec } from './index.js';
-import { ALL_TYPES, allTypesBatch, allTypesSchema, comparable, concatBatches, footer, readAll } from './test-support.js';
+import {
+  ALL_TYPES,
+  allTypesBatch,
+  allTypesSchema,
+  comparable,
+  concatBatches,
+  footer,
+  readAll,
+} from './test-support.js';
 
-async function writeOne(io: MemoryFileIO, schema: Schema, batches: ReturnType<typeof allTypesBatch>[], extra = {}) {
-  const writer = createDataWriter({ io, schema, spec: UNPARTITIONED, dataLocation: 'mem://t/data', ...extra });
+async function writeOne(
+  io: MemoryFileIO,
+  schema: Schema,
+  batches: ReturnType<typeof allTypesBatch>[],
+  extra = {},
+) {
+  const writer = createDataWriter({
+    io,
+    schema,
+    spec: UNPARTITIONED,
+    dataLocation: 'mem://t/data',
+    ...extra,
+  });
   for (const b of batches) await writer.write(b);
   return writer.close();
 }
@@ -89,9 +108,14 @@ describe('Parquet round trip', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `note number ${i} about the same old complaint`);
     const size = async (codec: ParquetCodec) => {
       const io = new MemoryFileIO();
-      const [file] = await writeOne(io, schema, [{ rowCount: values.length, columns: new Map([[1, values]]) }], {
-        codec,
-      });
+      const [file] = await writeOne(
+        io,
+        schema,
+        [{ rowCount: values.length, columns: new Map([[1, values]]) }],
+        {
+          codec,
+        },
+      );
       return Number(file!.fileSizeInBytes);
     };
     expect(await size('zstd')).toBeLessThan((await size('uncompressed')) / 3);
@@ -124,7 +148,13 @@ describe('Parquet round trip', () => {
       { id: 2, name: 'x', required: false, type: t.float },
     ]);
     const [file] = await writeOne(io, narrow, [
-      { rowCount: 3, columns: new Map([[1, [1, null, -7]], [2, [0.5, null, -2]]]) },
+      {
+        rowCount: 3,
+        columns: new Map([
+          [1, [1, null, -7]],
+          [2, [0.5, null, -2]],
+        ]),
+      },
     ] as never);
     const wide = new Schema([
       { id: 1, name: 'n', required: false, type: t.long },

@@ -44,7 +44,12 @@ const SAMPLES: Record<number, Value[]> = {
   9: [-62_135_596_800_000_000n, -1n, 0n, 1_700_000_000_123_456n, null, 253_402_300_799_999_999n],
   10: [-2_208_988_800_000_001n, null, 1_709_251_200_000_000n, 0n],
   11: ['', 'a', 'héllo wörld', '日本語テキスト', '😀 emoji 🎉', null, 'Brooklyn', '\uffff\u0000x'],
-  12: ['00000000-0000-0000-0000-000000000000', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6', null, 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+  12: [
+    '00000000-0000-0000-0000-000000000000',
+    'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
+    null,
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  ],
   13: [new Uint8Array([0, 1, 2]), null, new Uint8Array([255, 255, 255]), new Uint8Array([9, 8, 7])],
   14: [new Uint8Array([]), new Uint8Array([0, 255, 128]), null, new Uint8Array(40).fill(7)],
   15: [0n, -99999999n, 999999999n, null, 12345n],
@@ -84,7 +89,12 @@ export function concatBatches(batches: readonly ColumnBatch[]): ColumnBatch {
   return { rowCount, columns };
 }
 
-export async function readAll(io: FileIO, path: string, schema: Schema, fieldIds?: number[]): Promise<ColumnBatch> {
+export async function readAll(
+  io: FileIO,
+  path: string,
+  schema: Schema,
+  fieldIds?: number[],
+): Promise<ColumnBatch> {
   const batches: ColumnBatch[] = [];
   for await (const b of readDataFile(io, path, schema, fieldIds)) batches.push(b);
   return concatBatches(batches);
