@@ -7,6 +7,7 @@
  *
  * Also importable: summarizeProfile(profile, n) -> { totalMs, functions, files }.
  */
+/* global process, console, URL */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
@@ -29,11 +30,14 @@ export function summarizeProfile(profile, n = 20) {
     const dt = timeDeltas[i + 1] ?? 0; // delta i+1 is the time until the next sample, i.e. spent in sample i
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, dt));
   }
-  const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
+  let total = 0;
+  for (const [id, us] of selfUs) if (byId.get(id).callFrame.functionName !== '(idle)') total += us;
+  total ||= 1;
   const fnTotals = new Map();
   const fileTotals = new Map();
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id);
+    if (callFrame.functionName === '(idle)') continue; // off-CPU time, not a hot spot
     const file = shortUrl(callFrame.url);
     const fn = `${callFrame.functionName || '(anonymous)'} ${file}${callFrame.url ? `:${callFrame.lineNumber + 1}` : ''}`;
     fnTotals.set(fn, (fnTotals.get(fn) ?? 0) + us);
@@ -50,7 +54,7 @@ export function summarizeProfile(profile, n = 20) {
 export function formatSummary(s) {
   const line = (r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`;
   return [
-    `sampled ${(s.totalMs / 1000).toFixed(2)} s`,
+    `sampled ${(s.totalMs / 1000).toFixed(2)} s on CPU (idle excluded)`,
     'self time by function:',
     ...s.functions.map(line),
     'self time by file:',

@@ -10,6 +10,7 @@
  * Number round trip, so nothing is rounded); timestamps and strings as JSON strings; an empty
  * cell as null. Keys follow the schema's field order.
  */
+/* global process */
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';
@@ -23,7 +24,9 @@ if (!input || !output || !schemaPath) {
 const NUMERIC = new Set(['int', 'long', 'float', 'double']);
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
-const typeByName = new Map(schema.fields.map((f) => [f.name, typeof f.type === 'string' ? f.type : 'nested']));
+const typeByName = new Map(
+  schema.fields.map((f) => [f.name, typeof f.type === 'string' ? f.type : 'nested']),
+);
 
 const parser = createReadStream(input).pipe(parse({ bom: true }));
 const out = createWriteStream(output);
@@ -33,7 +36,11 @@ for await (const cells of parser) {
   if (!columns) {
     const missing = schema.fields.filter((f) => !cells.includes(f.name)).map((f) => f.name);
     if (missing.length) throw new Error(`CSV header lacks schema columns: ${missing.join(', ')}`);
-    columns = schema.fields.map((f) => ({ index: cells.indexOf(f.name), key: JSON.stringify(f.name), numeric: NUMERIC.has(typeByName.get(f.name)) }));
+    columns = schema.fields.map((f) => ({
+      index: cells.indexOf(f.name),
+      key: JSON.stringify(f.name),
+      numeric: NUMERIC.has(typeByName.get(f.name)),
+    }));
     continue;
   }
   let line = '{';
@@ -43,7 +50,8 @@ for await (const cells of parser) {
     let value;
     if (cell === undefined || cell === '') value = 'null';
     else if (numeric) {
-      if (!JSON_NUMBER.test(cell)) throw new Error(`row ${rows + 1}: ${key} is not a number: ${JSON.stringify(cell)}`);
+      if (!JSON_NUMBER.test(cell))
+        throw new Error(`row ${rows + 1}: ${key} is not a number: ${JSON.stringify(cell)}`);
       value = cell;
     } else value = JSON.stringify(cell);
     line += (c ? ',' : '') + key + ':' + value;

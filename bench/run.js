@@ -21,9 +21,20 @@
  * bench/csv-to-ndjson.mjs turns that CSV into NDJSON typed by examples/nyc311.schema.json. Both
  * are cached under .cache/bench/ and rebuilt when the generator, converter or schema change.
  */
+/* global process, console, Buffer, setTimeout, clearTimeout */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  readdirSync,
+} from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +52,7 @@ const PYTHON = join(ROOT, '.cache', 'venv', 'bin', 'python');
 const FLOE = join(ROOT, 'dist', 'cli', 'main.js');
 const TIME = '/usr/bin/time';
 const BENCHMARKS_MD = join(ROOT, 'BENCHMARKS.md');
+const NOTES_MARKER = '<!-- bench/run.js regenerates everything above this line; what follows is kept. -->';
 const FULL_ROWS = 1_000_000;
 const TARGET_PER_CORE = 200_000;
 const PARTITION = 'day(created_date)';
@@ -71,9 +83,11 @@ function options() {
     process.exit(0);
   }
   const rows = parsed.rows === undefined ? FULL_ROWS : Number(parsed.rows.replace(/_/g, ''));
-  if (!Number.isSafeInteger(rows) || rows < 1) fail(`--rows must be a positive integer, got ${parsed.rows}\n${USAGE}`, 2);
+  if (!Number.isSafeInteger(rows) || rows < 1)
+    fail(`--rows must be a positive integer, got ${parsed.rows}\n${USAGE}`, 2);
   const only = parsed.only ?? 'all';
-  if (!['all', 'floe', 'pyiceberg'].includes(only)) fail(`--only must be floe or pyiceberg, got ${only}\n${USAGE}`, 2);
+  if (!['all', 'floe', 'pyiceberg'].includes(only))
+    fail(`--only must be floe or pyiceberg, got ${only}\n${USAGE}`, 2);
   // A quick or one-sided run must not overwrite the published full figures by accident.
   const write = parsed['no-write'] ? false : (parsed.write ?? (rows === FULL_ROWS && only === 'all'));
   return { rows, only, profile: parsed.profile, keep: parsed.keep, write };
@@ -89,7 +103,11 @@ const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().sli
 /** Runs a command; resolves with its exit code and captured output (never rejects on exit code). */
 function run(cmd, args, { env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
@@ -98,7 +116,12 @@ function run(cmd, args, { env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : 1), signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolvePromise({
+        code: code ?? (signal ? 128 : 1),
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      });
     });
   });
 }
@@ -200,10 +223,19 @@ async function floeCase({ name, input, format, partitioned, rows, warehouse, pro
   await warm(input);
   log(`floe load ${format}${partitioned ? ` --partition '${PARTITION}'` : ''} -> ${table}`);
   const t = await timed(process.execPath, args);
-  const result = { side: 'floe', name, table, format, partitioned, rows, ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']) };
+  const result = {
+    side: 'floe',
+    name,
+    table,
+    format,
+    partitioned,
+    rows,
+    ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']),
+  };
   if (t.code !== 0) return { ...result, ok: false, error: `exit ${t.code}: ${tail(t.stderr)}` };
   const summary = parseJsonLine(t.stdout);
-  if (!summary) return { ...result, ok: false, error: `no JSON summary on stdout: ${tail(t.stdout + t.stderr)}` };
+  if (!summary)
+    return { ...result, ok: false, error: `no JSON summary on stdout: ${tail(t.stdout + t.stderr)}` };
   Object.assign(result, { files: summary.dataFiles, bytes: summary.bytes, innerS: summary.elapsedMs / 1000 });
   if (profileDir) return { ...result, ok: true };
 
@@ -215,10 +247,19 @@ async function floeCase({ name, input, format, partitioned, rows, warehouse, pro
   const meta = ins.code === 0 ? parseJsonLine(ins.stdout) : undefined;
   const current = meta?.snapshots?.find((s) => s.snapshotId === meta.currentSnapshotId);
   const total = Number(current?.summary?.['total-records']);
-  if (total !== rows) problems.push(`inspect: current snapshot total-records ${current?.summary?.['total-records'] ?? '(none)'}`);
-  const scanned = meta?.metadataLocation ? await pyCount(['count-metadata', meta.metadataLocation]) : { rows: null, note: 'no metadata location' };
-  if (scanned.rows !== null && scanned.rows !== rows) problems.push(`PyIceberg scan of the floe table found ${scanned.rows} rows`);
-  result.verified = [`inspect ${total}`, scanned.rows === null ? `scan skipped (${scanned.note})` : `PyIceberg scan ${scanned.rows}`].join(', ');
+  if (total !== rows)
+    problems.push(
+      `inspect: current snapshot total-records ${current?.summary?.['total-records'] ?? '(none)'}`,
+    );
+  const scanned = meta?.metadataLocation
+    ? await pyCount(['count-metadata', meta.metadataLocation])
+    : { rows: null, note: 'no metadata location' };
+  if (scanned.rows !== null && scanned.rows !== rows)
+    problems.push(`PyIceberg scan of the floe table found ${scanned.rows} rows`);
+  result.verified = [
+    `inspect ${total}`,
+    scanned.rows === null ? `scan skipped (${scanned.note})` : `PyIceberg scan ${scanned.rows}`,
+  ].join(', ');
   if (problems.length) return { ...result, ok: false, error: problems.join('; ') };
   return { ...result, ok: true };
 }
@@ -229,13 +270,35 @@ async function pyicebergCase({ input, rows, partitioned }) {
   rmSync(warehouse, { recursive: true, force: true });
   mkdirSync(warehouse, { recursive: true });
   await warm(input);
-  log(`PyIceberg read_json + append ndjson${partitioned ? ` partitioned ${PARTITION}` : ''} -> bench.${name}`);
-  const t = await timed(PYTHON, [PY_SCRIPT, 'load', input, warehouse, SCHEMA, ...(partitioned ? ['--partition-day', 'created_date'] : [])]);
-  const result = { side: 'pyiceberg', name, table: `bench.${name}`, format: 'ndjson', partitioned, rows, ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']) };
+  log(
+    `PyIceberg read_json + append ndjson${partitioned ? ` partitioned ${PARTITION}` : ''} -> bench.${name}`,
+  );
+  const t = await timed(PYTHON, [
+    PY_SCRIPT,
+    'load',
+    input,
+    warehouse,
+    SCHEMA,
+    ...(partitioned ? ['--partition-day', 'created_date'] : []),
+  ]);
+  const result = {
+    side: 'pyiceberg',
+    name,
+    table: `bench.${name}`,
+    format: 'ndjson',
+    partitioned,
+    rows,
+    ...pick(t, ['wallS', 'cpuS', 'userS', 'sysS', 'rssMiB']),
+  };
   if (t.code !== 0) return { ...result, ok: false, error: `exit ${t.code}: ${tail(t.stderr)}` };
   const out = parseJsonLine(t.stdout);
   if (!out) return { ...result, ok: false, error: `no JSON on stdout: ${tail(t.stdout + t.stderr)}` };
-  Object.assign(result, { files: out.added_files, bytes: out.added_bytes, innerS: out.read_json_s + out.create_s + out.append_s, phases: out });
+  Object.assign(result, {
+    files: out.added_files,
+    bytes: out.added_bytes,
+    innerS: out.read_json_s + out.create_s + out.append_s,
+    phases: out,
+  });
   const problems = [];
   if (out.added_records !== rows) problems.push(`snapshot says ${out.added_records} records added`);
   const scanned = await pyCount(['count', warehouse, `bench.${name}`]);
@@ -263,10 +326,19 @@ async function pythonInfo() {
 function machine() {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { cpu: model.trim(), cores: cpus().length, ramGiB: totalmem() / 2 ** 30, kernel: release(), node: process.version };
+  return {
+    cpu: model.trim(),
+    cores: cpus().length,
+    ramGiB: totalmem() / 2 ** 30,
+    kernel: release(),
+    node: process.version,
+  };
 }
 
-const loadavg = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'n/a');
+const loadavg = () =>
+  existsSync('/proc/loadavg')
+    ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+    : 'n/a';
 
 // ---- formatting ----------------------------------------------------------------------------
 
@@ -307,8 +379,13 @@ const COLUMNS = [
 
 function textTable(rows) {
   const widths = COLUMNS.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  return [line(COLUMNS.map(([, h]) => h)), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(COLUMNS.map(([k]) => r[k])))].join('\n');
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [
+    line(COLUMNS.map(([, h]) => h)),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(COLUMNS.map(([k]) => r[k]))),
+  ].join('\n');
 }
 
 function mdTable(rows) {
@@ -323,10 +400,14 @@ function verdicts(results) {
   const floe = results.filter((r) => r.side === 'floe' && r.ok);
   for (const r of floe) {
     const perCore = r.rows / r.cpuS;
-    out.push(`${label(r)}: ${int(perCore)} rows per CPU-second — target ≥ ${int(TARGET_PER_CORE)}: ${perCore >= TARGET_PER_CORE ? 'MET' : 'NOT MET'}`);
+    out.push(
+      `${label(r)}: ${int(perCore)} rows per CPU-second — target ≥ ${int(TARGET_PER_CORE)}: ${perCore >= TARGET_PER_CORE ? 'MET' : 'NOT MET'}`,
+    );
   }
   for (const partitioned of [false, true]) {
-    const f = results.find((r) => r.side === 'floe' && r.format === 'ndjson' && r.partitioned === partitioned && r.ok);
+    const f = results.find(
+      (r) => r.side === 'floe' && r.format === 'ndjson' && r.partitioned === partitioned && r.ok,
+    );
     const p = results.find((r) => r.side === 'pyiceberg' && r.partitioned === partitioned && r.ok);
     if (!f || !p) continue;
     const wallRatio = p.wallS / f.wallS;
@@ -334,7 +415,9 @@ function verdicts(results) {
     const what = partitioned ? `NDJSON ${PARTITION}` : 'NDJSON unpartitioned';
     out.push(
       `floe/PyIceberg, ${what}: ${fix(wallRatio)}× the throughput in wall time, ${fix(cpuRatio)}× per CPU-second` +
-        (f.innerS && p.innerS ? ` (${fix(p.innerS / f.innerS)}× after start-up: floe's own elapsed vs PyIceberg read_json + create_table + append)` : '') +
+        (f.innerS && p.innerS
+          ? ` (${fix(p.innerS / f.innerS)}× after start-up: floe's own elapsed vs PyIceberg read_json + create_table + append)`
+          : '') +
         ` — target faster than PyIceberg: ${wallRatio > 1 ? 'MET' : 'NOT MET'}`,
     );
   }
@@ -381,7 +464,9 @@ ${
 - Input: ${int(rows)} rows from \`scripts/make-nyc311-sample.mjs\` (deterministic; 15 columns: long, 2 timestamps, 10 strings, 2 doubles; ~2% nulls) as CSV, and the same rows as NDJSON typed by \`examples/nyc311.schema.json\` (bench/csv-to-ndjson.mjs). Cached in \`.cache/bench/\`, read from the page cache.
 - floe: \`node dist/cli/main.js load <file> --table bench.<name> --schema examples/nyc311.schema.json --warehouse <tmp> [--partition '${PARTITION}']\`, a fresh file-catalog warehouse, ZSTD Parquet (the default).
 - PyIceberg: \`pyarrow.json.read_json\` with the table's Arrow schema → \`SqlCatalog\` (sqlite) → \`create_table\` with the same Iceberg schema → \`table.append\` (bench/pyiceberg_load.py), PyIceberg defaults (ZSTD Parquet).${
-    py && !py.core ? ` A day-partitioned PyIceberg append needs the \`pyiceberg-core\` package, which is not in test/python/requirements.txt, so only the unpartitioned load is compared.` : ''
+    py && !py.core
+      ? ` A day-partitioned PyIceberg append needs the \`pyiceberg-core\` package, which is not in test/python/requirements.txt, so only the unpartitioned load is compared.`
+      : ''
   }
 - Each figure covers the whole process, start to exit (interpreter start and imports included), measured with \`/usr/bin/time\`: wall time, CPU time = user + sys over all threads, peak RSS. "rows per CPU-s" = rows ÷ CPU seconds; it is the per-core figure and the stable one, since this machine's cores are shared with other work and wall time moves with the neighbours' load. "CPU/wall" above 100% means more than one core was busy.
 - Every load is verified after the timing: floe's tables by \`floe inspect\` (current snapshot \`total-records\`) and a PyIceberg \`StaticTable\` scan; PyIceberg's table by its snapshot summary and a scan. A case whose count is not ${int(rows)} is reported as FAILED.
@@ -395,46 +480,83 @@ async function main() {
   const startedAt = new Date();
   const load = { before: loadavg(), after: '' };
   if (!existsSync(TIME)) fail(`${TIME} is needed to measure CPU time and peak RSS (apt-get install time)`);
-  if (opts.only !== 'pyiceberg' && !existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
+  if (opts.only !== 'pyiceberg' && !existsSync(FLOE))
+    fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
   if (opts.only !== 'floe' && !hasPython())
-    fail(`${PYTHON} is missing: python3 -m venv .cache/venv && .cache/venv/bin/pip install -r test/python/requirements.txt`);
+    fail(
+      `${PYTHON} is missing: python3 -m venv .cache/venv && .cache/venv/bin/pip install -r test/python/requirements.txt`,
+    );
 
   rmSync(RUN_DIR, { recursive: true, force: true });
   mkdirSync(RUN_DIR, { recursive: true });
   const { csv, ndjson } = await ensureInputs(opts.rows);
   const mach = machine();
   const py = await pythonInfo();
-  log(`${int(opts.rows)} rows: ${mib(statSync(csv).size)} MiB CSV, ${mib(statSync(ndjson).size)} MiB NDJSON; load average ${load.before}`);
+  log(
+    `${int(opts.rows)} rows: ${mib(statSync(csv).size)} MiB CSV, ${mib(statSync(ndjson).size)} MiB NDJSON; load average ${load.before}`,
+  );
 
   const results = [];
   const floeWarehouse = join(RUN_DIR, 'floe');
   const record = (r) => {
     results.push(r);
-    log(r.ok ? `  ${fix(r.wallS)} s wall, ${fix(r.cpuS)} s CPU, ${fix(r.rssMiB, 0)} MiB peak RSS; verified: ${r.verified}` : `  FAILED: ${r.error}`);
+    log(
+      r.ok
+        ? `  ${fix(r.wallS)} s wall, ${fix(r.cpuS)} s CPU, ${fix(r.rssMiB, 0)} MiB peak RSS; verified: ${r.verified}`
+        : `  FAILED: ${r.error}`,
+    );
   };
   // Unpartitioned first (floe CSV, floe NDJSON, PyIceberg NDJSON back to back, so the comparison
   // sees the same neighbours), then the partitioned loads.
   for (const partitioned of [false, true]) {
     if (opts.only !== 'pyiceberg') {
-      for (const [format, input] of [['csv', csv], ['ndjson', ndjson]]) {
-        record(await floeCase({ name: `nyc311_${format}${partitioned ? '_day' : ''}`, input, format, partitioned, rows: opts.rows, warehouse: floeWarehouse }));
+      for (const [format, input] of [
+        ['csv', csv],
+        ['ndjson', ndjson],
+      ]) {
+        record(
+          await floeCase({
+            name: `nyc311_${format}${partitioned ? '_day' : ''}`,
+            input,
+            format,
+            partitioned,
+            rows: opts.rows,
+            warehouse: floeWarehouse,
+          }),
+        );
       }
     }
-    if (opts.only !== 'floe' && (!partitioned || py?.core)) record(await pyicebergCase({ input: ndjson, rows: opts.rows, partitioned }));
+    if (opts.only !== 'floe' && (!partitioned || py?.core))
+      record(await pyicebergCase({ input: ndjson, rows: opts.rows, partitioned }));
   }
   load.after = loadavg();
 
   const durationS = (Date.now() - startedAt.getTime()) / 1000;
-  console.log(`\nfloe load vs PyIceberg — ${int(opts.rows)} rows, ${mach.cpu}, ${mach.cores} cores, Node ${mach.node}${py ? `, Python ${py.python}` : ''}`);
+  console.log(
+    `\nfloe load vs PyIceberg — ${int(opts.rows)} rows, ${mach.cpu}, ${mach.cores} cores, Node ${mach.node}${py ? `, Python ${py.python}` : ''}`,
+  );
   console.log(`load average before ${load.before}, after ${load.after}\n`);
   console.log(textTable(rowsOf(results)));
   console.log('');
   for (const v of verdicts(results)) console.log(v);
-  if (opts.only !== 'floe' && py && !py.core) console.log('(PyIceberg day-partitioned append skipped: needs the pyiceberg-core package, not in requirements.txt)');
+  if (opts.only !== 'floe' && py && !py.core)
+    console.log(
+      '(PyIceberg day-partitioned append skipped: needs the pyiceberg-core package, not in requirements.txt)',
+    );
 
-  writeFileSync(join(CACHE, `results-${opts.rows}.json`), JSON.stringify({ startedAt, machine: mach, python: py, load, results }, null, 2));
+  writeFileSync(
+    join(CACHE, `results-${opts.rows}.json`),
+    JSON.stringify({ startedAt, machine: mach, python: py, load, results }, null, 2),
+  );
   if (opts.write) {
-    writeFileSync(`${BENCHMARKS_MD}.tmp`, markdown({ rows: opts.rows, results, mach, py, startedAt, load, durationS }));
+    // Everything from the NOTES_MARKER line on is hand-written (profiles, analysis) and survives re-runs.
+    const old = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '';
+    const at = old.indexOf(NOTES_MARKER);
+    const notes = at === -1 ? `${NOTES_MARKER}\n` : old.slice(at);
+    writeFileSync(
+      `${BENCHMARKS_MD}.tmp`,
+      markdown({ rows: opts.rows, results, mach, py, startedAt, load, durationS }) + '\n' + notes,
+    );
     renameSync(`${BENCHMARKS_MD}.tmp`, BENCHMARKS_MD);
     console.log(`\nwrote BENCHMARKS.md`);
   } else {
@@ -442,10 +564,21 @@ async function main() {
   }
 
   if (opts.profile && opts.only !== 'pyiceberg') {
-    for (const [format, input] of [['ndjson', ndjson], ['csv', csv]]) {
+    for (const [format, input] of [
+      ['ndjson', ndjson],
+      ['csv', csv],
+    ]) {
       const dir = join(RUN_DIR, `profile-${format}`);
       mkdirSync(dir, { recursive: true });
-      const r = await floeCase({ name: `profile_${format}`, input, format, partitioned: false, rows: opts.rows, warehouse: join(RUN_DIR, 'profile'), profileDir: dir });
+      const r = await floeCase({
+        name: `profile_${format}`,
+        input,
+        format,
+        partitioned: false,
+        rows: opts.rows,
+        warehouse: join(RUN_DIR, 'profile'),
+        profileDir: dir,
+      });
       if (!r.ok) {
         console.log(`\nprofile of ${format} load failed: ${r.error}`);
         continue;

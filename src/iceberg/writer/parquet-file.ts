@@ -78,7 +78,6 @@ export class ParquetFileWriter {
   readonly partition: readonly Value[];
   readonly columns: ColumnBuffer[];
   private readonly ctx: FileWriterContext;
-  private readonly byId = new Map<number, ColumnBuffer>();
   private out: OutputStream | undefined;
   private writer: StreamingByteWriter | undefined;
   private parquet: ParquetWriter | undefined;
@@ -86,8 +85,6 @@ export class ParquetFileWriter {
   bufferedRows = 0;
   /** Rows in encoded row groups. */
   writtenRows = 0;
-  /** Estimated raw bytes of the row groups already encoded (for the compression ratio). */
-  writtenRawBytes = 0;
 
   constructor(ctx: FileWriterContext, path: string, key: string, partition: readonly Value[]) {
     this.ctx = ctx;
@@ -95,7 +92,6 @@ export class ParquetFileWriter {
     this.key = key;
     this.partition = partition;
     this.columns = ctx.schema.fields.map((f) => new ColumnBuffer(f));
-    for (const c of this.columns) this.byId.set(c.field.id, c);
   }
 
   /** Estimated plain-encoded bytes of the buffered rows. */
@@ -110,10 +106,6 @@ export class ParquetFileWriter {
     return this.writer?.offset ?? 0;
   }
 
-  get opened(): boolean {
-    return this.out !== undefined;
-  }
-
   /** Appends rows `rows[k]` (or `k` when rows is null) for k in [start, end) of the batch. */
   append(batch: ColumnBatch, rows: Int32Array | null, start: number, end: number): void {
     for (const column of this.columns) column.append(batch.columns.get(column.field.id), rows, start, end);
@@ -124,7 +116,6 @@ export class ParquetFileWriter {
   async flushRowGroup(): Promise<void> {
     if (this.bufferedRows === 0) return;
     const parquet = this.parquet ?? (await this.open());
-    const rawBytes = this.bufferedBytes;
     const rowCount = this.bufferedRows;
     const groups = this.columns.map((c) => c.takeRowGroup());
     const columnData = groups.map((g, i) => ({ name: this.columns[i]!.field.name, data: g.values }));
@@ -136,7 +127,6 @@ export class ParquetFileWriter {
     }
     if (this.ctx.statistics) this.setStatistics(parquet, groups);
     this.writtenRows += rowCount;
-    this.writtenRawBytes += rawBytes;
   }
 
   /**

@@ -102,6 +102,7 @@ describe('Parquet schema of an Iceberg schema', () => {
       type_length: 16,
       logical_type: { type: 'DECIMAL', precision: 38, scale: 10 },
     });
+    expect(meta.created_by).toMatch(/^floe version \S+ \(build [^)]+\)$/);
     // Java Iceberg's footer key: the write schema as JSON.
     const kv = new Map(meta.key_value_metadata?.map((e) => [e.key, e.value]));
     expect(JSON.parse(kv.get('iceberg.schema')!)).toEqual(JSON.parse(JSON.stringify(schema.toJson())));

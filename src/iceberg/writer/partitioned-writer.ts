@@ -26,6 +26,11 @@ export const DEFAULT_ROW_GROUP_SIZE = 128 * 1024 * 1024;
 export const DEFAULT_ROW_GROUP_ROWS = 1_000_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_OPEN_FILES = 100;
+/**
+ * parquet-java (Spark, Iceberg Java, Hive) ignores BYTE_ARRAY footer statistics of files whose
+ * created_by it cannot parse as '<app> version <v> (build <b>)' (its PARQUET-251 guard).
+ */
+export const CREATED_BY = 'floe version 0.1.0 (build hyparquet-writer 0.17.0)';
 /** Rows appended between two size checks: small enough to cut row groups near their target. */
 const SLICE_ROWS = 8192;
 /** Rows of the first slice, before any row size has been measured. */
@@ -116,7 +121,7 @@ export class PartitionedDataWriter implements DataWriter {
       statistics: options.parquetStatistics ?? true,
       // Java Iceberg stores the write schema in the footer too; readers may use it to map ids.
       kvMetadata: [{ key: 'iceberg.schema', value: JSON.stringify(options.schema.toJson()) }],
-      createdBy: 'floe (hyparquet-writer 0.17.0)',
+      createdBy: CREATED_BY,
       specId: options.spec.specId,
     };
     this.targetFileSize =
