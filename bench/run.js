@@ -461,14 +461,14 @@ ${
 }
 ## What is measured
 
-- Input: ${int(rows)} rows from \`scripts/make-nyc311-sample.mjs\` (deterministic; 15 columns: long, 2 timestamps, 10 strings, 2 doubles; ~2% nulls) as CSV, and the same rows as NDJSON typed by \`examples/nyc311.schema.json\` (bench/csv-to-ndjson.mjs). Cached in \`.cache/bench/\`, read from the page cache.
+- Input: ${int(rows)} rows from \`scripts/make-nyc311-sample.mjs\` (deterministic; 15 columns: long, 2 timestamps, 10 strings, 2 doubles; nulls in ~20% of closed_date and 1.5–2% of zip, address, latitude, longitude) as CSV, and the same rows as NDJSON typed by \`examples/nyc311.schema.json\` (bench/csv-to-ndjson.mjs). Cached in \`.cache/bench/\`, read from the page cache.
 - floe: \`node dist/cli/main.js load <file> --table bench.<name> --schema examples/nyc311.schema.json --warehouse <tmp> [--partition '${PARTITION}']\`, a fresh file-catalog warehouse, ZSTD Parquet (the default).
 - PyIceberg: \`pyarrow.json.read_json\` with the table's Arrow schema → \`SqlCatalog\` (sqlite) → \`create_table\` with the same Iceberg schema → \`table.append\` (bench/pyiceberg_load.py), PyIceberg defaults (ZSTD Parquet).${
     py && !py.core
       ? ` A day-partitioned PyIceberg append needs the \`pyiceberg-core\` package, which is not in test/python/requirements.txt, so only the unpartitioned load is compared.`
       : ''
   }
-- Each figure covers the whole process, start to exit (interpreter start and imports included), measured with \`/usr/bin/time\`: wall time, CPU time = user + sys over all threads, peak RSS. "rows per CPU-s" = rows ÷ CPU seconds; it is the per-core figure and the stable one, since this machine's cores are shared with other work and wall time moves with the neighbours' load. "CPU/wall" above 100% means more than one core was busy.
+- Each figure covers the whole process, start to exit (interpreter start and imports included), measured with \`/usr/bin/time\`: wall time, CPU time = user + sys over all threads, peak RSS. "rows per CPU-s" = rows ÷ CPU seconds; it is the per-core figure and the stable one, since this machine's cores are shared with other work and wall time moves with the neighbours' load (CPU time moves too, less: shared caches and cores; compare runs made close together). "CPU/wall" above 100% means more than one core was busy.
 - Every load is verified after the timing: floe's tables by \`floe inspect\` (current snapshot \`total-records\`) and a PyIceberg \`StaticTable\` scan; PyIceberg's table by its snapshot summary and a scan. A case whose count is not ${int(rows)} is reported as FAILED.
 `;
 }

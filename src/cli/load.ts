@@ -30,11 +30,10 @@ import {
   DEFAULT_INFER_SAMPLE,
   inferSchema,
   newBatchStats,
-  openRecords,
+  openDecoder,
   RECORD_FORMATS,
   RejectedRowsWriter,
   rejectPolicy,
-  toBatches,
   type RecordFormat,
   type SourceRecord,
 } from '../records/index.js';
@@ -291,7 +290,7 @@ export async function runLoad(
   const exists = await catalog.tableExists(settings.table);
   let table = exists ? await Table.load(catalog, settings.table) : undefined;
 
-  const source = await openRecords(settings.input, {
+  const source = await openDecoder(settings.input, {
     ...(settings.format ? { format: settings.format } : {}),
     csv: {
       ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
@@ -299,17 +298,18 @@ export async function runLoad(
     },
     ...(settings.input === '-' ? { stdin: ctx.stdin } : {}),
   });
-  const records = source.records[Symbol.asyncIterator]();
-  // Read ahead: the first record (empty input?) and, when inferring, the whole sample.
+  // Read ahead: the first record (empty input?) and, when inferring, the whole sample. The
+  // decoder keeps these records and converts them first when the batches start.
   const sampleSize = !table && !fileSchema ? settings.inferRows : 1;
-  const head: SourceRecord[] = [];
-  while (head.length < sampleSize) {
-    const r = await records.next();
-    if (r.done) break;
-    head.push(r.value);
+  let head: readonly SourceRecord[];
+  try {
+    head = await source.sample(sampleSize);
+  } catch (err) {
+    await source.close().catch(() => undefined);
+    throw err;
   }
   if (head.length === 0) {
-    await records.return?.();
+    await source.close();
     throw new FloeError(
       'input',
       `${name} has no records to load (empty file${source.format === 'csv' ? ' or header only' : ''}); nothing was written`,
@@ -381,7 +381,7 @@ export async function runLoad(
   const stats = newBatchStats();
   let snapshot: Snapshot | undefined;
   try {
-    const batches = toBatches(concat(head, records), {
+    const batches = source.batches({
       schema: table.schema,
       batchRows: settings.batchRows,
       stats,
@@ -405,7 +405,7 @@ export async function runLoad(
       ...(settings.codec ? { writer: { codec: settings.codec } } : {}),
     });
   } catch (err) {
-    await records.return?.().catch(() => undefined);
+    await source.close().catch(() => undefined);
     if (created) await catalog.dropTable(settings.table, { purge: true }).catch(() => undefined);
     await rejectedWriter.close().catch(() => undefined);
     if (isFloeError(err) && rejectedWriter.count > 0) {

@@ -10,8 +10,18 @@ const table = await Table.load(catalog, { namespace: ['db'], name: 'race' });
 for (let i = 0; i < Number(count); i++) {
   const id = BigInt(Number(writer) * 1000 + i);
   // Many retries: two writers hammering one table conflict often; the point is that none is lost.
-  await table.append([{ rowCount: 1, columns: new Map<number, (bigint | string)[]>([[1, [id]], [2, [`writer-${writer}`]]]) }], {
-    retryPolicy: { retries: 50, minWaitMs: 5, maxWaitMs: 200 },
-  });
+  await table.append(
+    [
+      {
+        rowCount: 1,
+        columns: new Map<number, (bigint | string)[]>([
+          [1, [id]],
+          [2, [`writer-${writer}`]],
+        ]),
+      },
+    ],
+    {
+      retryPolicy: { retries: 50, minWaitMs: 5, maxWaitMs: 200 },
+    },
+  );
 }
-

@@ -20,12 +20,25 @@ afterAll(async () => {
 
 function runChild(writer: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', join(import.meta.dirname, '../catalog/ts-register.mjs'), join(import.meta.dirname, 'append-child.ts'), dir, String(writer), String(APPENDS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(import.meta.dirname, '../catalog/ts-register.mjs'),
+        join(import.meta.dirname, 'append-child.ts'),
+        dir,
+        String(writer),
+        String(APPENDS),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${writer} exited ${code}: ${stderr}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`writer ${writer} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -56,7 +69,9 @@ describe('two processes appending to one file-catalog table', () => {
       for (const e of await readManifest(table.io, m)) live.add(e.dataFile.filePath);
     }
     expect(live.size).toBe(2 * APPENDS);
-    const onDisk = (await table.io.list(`${table.location}/data/`)).filter((f) => f.path.endsWith('.parquet'));
+    const onDisk = (await table.io.list(`${table.location}/data/`)).filter((f) =>
+      f.path.endsWith('.parquet'),
+    );
     expect(onDisk.length).toBe(2 * APPENDS);
   });
 });

@@ -14,6 +14,7 @@
  * other writers) still resolve.
  */
 import { FloeError } from '../../errors.js';
+import { bigintFromBytes, uuidFromBytes, uuidToBytes } from '../spec/conversions.js';
 import type { IcebergType, NestedField, PrimitiveType, StructType, Value } from '../spec/types.js';
 import {
   unwrapOptional,
@@ -297,26 +298,8 @@ export function bigintToTwosComplement(value: bigint, size: number): Uint8Array 
   return out;
 }
 
-export function twosComplementToBigint(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return BigInt.asIntN(bytes.length * 8, v);
-}
-
-function uuidToBytes(s: string): Uint8Array {
-  const hex = s.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new FloeError('internal', `"${s}" is not a UUID`);
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-function bytesToUuid(b: Uint8Array): string {
-  if (b.length !== 16) throw new FloeError('invalid-metadata', `a uuid needs 16 bytes, got ${b.length}`);
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** Big-endian two's complement of any length (decimal bytes). */
+export const twosComplementToBigint = bigintFromBytes;
 
 // ---- values: Avro (decoded with the writer schema) -> floe in-memory, projected by field id ----
 
@@ -440,7 +423,7 @@ function primitiveFromAvro(type: PrimitiveType, value: unknown): Value {
       if (value instanceof Uint8Array) return new TextDecoder().decode(value);
       break;
     case 'uuid':
-      if (value instanceof Uint8Array) return bytesToUuid(value);
+      if (value instanceof Uint8Array) return uuidFromBytes(value);
       if (typeof value === 'string') return value.toLowerCase();
       break;
     case 'binary':

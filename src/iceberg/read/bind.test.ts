@@ -12,9 +12,22 @@ const schema = new Schema([
 describe('binding filters', () => {
   it('pushes NOT down to the leaves', () => {
     expect(
-      rewriteNot({ op: 'not', child: { op: 'and', left: { op: 'lt', column: 'id', value: 1n }, right: { op: 'is-null', column: 'name' } } }),
-    ).toEqual({ op: 'or', left: { op: 'gt-eq', column: 'id', value: 1n }, right: { op: 'not-null', column: 'name' } });
-    expect(rewriteNot({ op: 'not', child: { op: 'not', child: { op: 'in', column: 'id', values: [1n] } } })).toEqual({
+      rewriteNot({
+        op: 'not',
+        child: {
+          op: 'and',
+          left: { op: 'lt', column: 'id', value: 1n },
+          right: { op: 'is-null', column: 'name' },
+        },
+      }),
+    ).toEqual({
+      op: 'or',
+      left: { op: 'gt-eq', column: 'id', value: 1n },
+      right: { op: 'not-null', column: 'name' },
+    });
+    expect(
+      rewriteNot({ op: 'not', child: { op: 'not', child: { op: 'in', column: 'id', values: [1n] } } }),
+    ).toEqual({
       op: 'in',
       column: 'id',
       values: [1n],
@@ -22,8 +35,15 @@ describe('binding filters', () => {
   });
 
   it('resolves names to field ids and coerces literals', () => {
-    expect(bind({ op: 'eq', column: 'id', value: 5 }, schema)).toEqual({ op: 'eq', fieldId: 1, type: t.long, value: 5n });
-    expect(bind({ op: 'gt', column: 'ts', value: '1970-01-01T00:00:01Z' }, schema)).toMatchObject({ value: 1_000_000n });
+    expect(bind({ op: 'eq', column: 'id', value: 5 }, schema)).toEqual({
+      op: 'eq',
+      fieldId: 1,
+      type: t.long,
+      value: 5n,
+    });
+    expect(bind({ op: 'gt', column: 'ts', value: '1970-01-01T00:00:01Z' }, schema)).toMatchObject({
+      value: 1_000_000n,
+    });
   });
 
   it('rejects unknown columns and ill-typed literals', () => {

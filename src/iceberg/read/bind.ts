@@ -66,12 +66,19 @@ export function bind(expr: Expression, schema: Schema): BoundExpression {
     default: {
       const field = schema.findByName(e.column);
       if (!field) throw new FloeError('usage', `filter refers to unknown column "${e.column}"`);
-      if (!isPrimitive(field.type)) throw new FloeError('unsupported', `cannot filter on nested column "${e.column}"`);
+      if (!isPrimitive(field.type))
+        throw new FloeError('unsupported', `cannot filter on nested column "${e.column}"`);
       const type = field.type;
       if (e.op === 'in' || e.op === 'not-in') {
-        return { op: e.op, fieldId: field.id, type, values: e.values.map((v) => coerceLiteral(type, v, e.column)) };
+        return {
+          op: e.op,
+          fieldId: field.id,
+          type,
+          values: e.values.map((v) => coerceLiteral(type, v, e.column)),
+        };
       }
-      if ('value' in e) return { op: e.op, fieldId: field.id, type, value: coerceLiteral(type, e.value, e.column) };
+      if ('value' in e)
+        return { op: e.op, fieldId: field.id, type, value: coerceLiteral(type, e.value, e.column) };
       return { op: e.op, fieldId: field.id, type };
     }
   }
@@ -82,7 +89,10 @@ const MICROS_PER_MS = 1000n;
 /** Literal values are given in floe's representation, with a few conveniences for hand-written filters. */
 export function coerceLiteral(type: PrimitiveType, value: Value, column: string): Value {
   const bad = (): never => {
-    throw new FloeError('usage', `filter value ${String(value)} does not fit column "${column}" of type ${type.kind}`);
+    throw new FloeError(
+      'usage',
+      `filter value ${String(value)} does not fit column "${column}" of type ${type.kind}`,
+    );
   };
   switch (type.kind) {
     case 'long':
@@ -95,14 +105,17 @@ export function coerceLiteral(type: PrimitiveType, value: Value, column: string)
       if (typeof value === 'bigint') return value;
       if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
       if (typeof value === 'string') {
-        const ms = Date.parse(type.kind === 'timestamp' && !/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value + 'Z' : value);
+        const ms = Date.parse(
+          type.kind === 'timestamp' && !/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value + 'Z' : value,
+        );
         if (Number.isNaN(ms)) return bad();
         return BigInt(ms) * MICROS_PER_MS;
       }
       return bad();
     case 'date':
       if (typeof value === 'number' && Number.isInteger(value)) return value;
-      if (typeof value === 'string' && /^\d{4}-\d\d-\d\d$/.test(value)) return Date.parse(value + 'T00:00:00Z') / 86_400_000;
+      if (typeof value === 'string' && /^\d{4}-\d\d-\d\d$/.test(value))
+        return Date.parse(value + 'T00:00:00Z') / 86_400_000;
       return bad();
     case 'int':
       if (typeof value === 'number' && Number.isInteger(value)) return value;

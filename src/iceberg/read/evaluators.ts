@@ -29,37 +29,50 @@ function compareOk(op: CompareOp, c: number): boolean {
   }
 }
 
-/** Exact evaluation of one row; `value(fieldId)` gives the row's value of a column. */
-export function evaluateRow(expr: BoundExpression, value: (fieldId: number) => Value): boolean {
+/** A predicate on one column: everything a bound expression is but true/false/and/or. */
+export type LeafExpression = Exclude<BoundExpression, { op: 'true' | 'false' | 'and' | 'or' }>;
+
+/** Evaluates the boolean structure of an expression, deferring each predicate to `leaf`. */
+function evaluate(expr: BoundExpression, leaf: (e: LeafExpression) => boolean): boolean {
   switch (expr.op) {
     case 'true':
       return true;
     case 'false':
       return false;
     case 'and':
-      return evaluateRow(expr.left, value) && evaluateRow(expr.right, value);
+      return evaluate(expr.left, leaf) && evaluate(expr.right, leaf);
     case 'or':
-      return evaluateRow(expr.left, value) || evaluateRow(expr.right, value);
+      return evaluate(expr.left, leaf) || evaluate(expr.right, leaf);
+    default:
+      return leaf(expr);
+  }
+}
+
+/** Exact evaluation of one row; `value(fieldId)` gives the row's value of a column. */
+export function evaluateRow(expr: BoundExpression, value: (fieldId: number) => Value): boolean {
+  return evaluate(expr, (e) => rowMatches(e, value(e.fieldId)));
+}
+
+function rowMatches(e: LeafExpression, v: Value): boolean {
+  switch (e.op) {
     case 'is-null':
-      return value(expr.fieldId) === null;
+      return v === null;
     case 'not-null':
-      return value(expr.fieldId) !== null;
+      return v !== null;
     case 'is-nan':
-      return isNaNValue(value(expr.fieldId));
+      return isNaNValue(v);
     case 'not-nan':
-      return !isNaNValue(value(expr.fieldId));
+      return !isNaNValue(v);
+  }
+  if (v === null || isNaNValue(v)) return false;
+  switch (e.op) {
     case 'in':
     case 'not-in': {
-      const v = value(expr.fieldId);
-      if (v === null || isNaNValue(v)) return false;
-      const found = expr.values.some((x) => compareValues(expr.type, v, x) === 0);
-      return expr.op === 'in' ? found : !found;
+      const found = e.values.some((x) => compareValues(e.type, v, x) === 0);
+      return e.op === 'in' ? found : !found;
     }
-    default: {
-      const v = value(expr.fieldId);
-      if (v === null || isNaNValue(v)) return false;
-      return compareOk(expr.op, compareValues(expr.type, v, expr.value));
-    }
+    default:
+      return compareOk(e.op, compareValues(e.type, v, e.value));
   }
 }
 
@@ -77,18 +90,13 @@ interface ColumnStats {
 
 /** Inclusive evaluation against column statistics: false only when no row can match. */
 function mightMatch(expr: BoundExpression, stats: (fieldId: number) => ColumnStats | undefined): boolean {
-  switch (expr.op) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'and':
-      return mightMatch(expr.left, stats) && mightMatch(expr.right, stats);
-    case 'or':
-      return mightMatch(expr.left, stats) || mightMatch(expr.right, stats);
-  }
-  const s = stats(expr.fieldId);
-  if (!s) return true;
+  return evaluate(expr, (e) => {
+    const s = stats(e.fieldId);
+    return s === undefined || statsMightMatch(e, s);
+  });
+}
+
+function statsMightMatch(expr: LeafExpression, s: ColumnStats): boolean {
   switch (expr.op) {
     case 'is-null':
       return s.hasNull !== false;
@@ -149,14 +157,22 @@ export function fileMightMatch(expr: BoundExpression, file: DataFile, schema: Sc
  * column becomes a predicate on the partition fields derived from it, true when none is.
  * Leaves of the result refer to the partition field's POSITION in the tuple (as fieldId).
  */
-export function projectToPartition(expr: BoundExpression, spec: PartitionSpec, schema: Schema): BoundExpression {
+export function projectToPartition(
+  expr: BoundExpression,
+  spec: PartitionSpec,
+  schema: Schema,
+): BoundExpression {
   switch (expr.op) {
     case 'true':
     case 'false':
       return expr;
     case 'and':
     case 'or':
-      return { op: expr.op, left: projectToPartition(expr.left, spec, schema), right: projectToPartition(expr.right, spec, schema) };
+      return {
+        op: expr.op,
+        left: projectToPartition(expr.left, spec, schema),
+        right: projectToPartition(expr.right, spec, schema),
+      };
   }
   let projected: BoundExpression = { op: 'true' };
   spec.fields.forEach((pf, pos) => {
@@ -167,7 +183,7 @@ export function projectToPartition(expr: BoundExpression, spec: PartitionSpec, s
   return projected;
 }
 
-function projectLeaf(expr: Exclude<BoundExpression, { op: 'true' | 'false' | 'and' | 'or' }>, transformText: string, pos: number): BoundExpression | undefined {
+function projectLeaf(expr: LeafExpression, transformText: string, pos: number): BoundExpression | undefined {
   const transform = parseTransform(transformText);
   if (transform.name === 'void') return undefined;
   const source = expr.type;

@@ -13,7 +13,13 @@ import type { Schema } from '../spec/schema.js';
 import { isPrimitive, type PrimitiveType, type Value } from '../spec/types.js';
 import { readDataFile } from '../writer/index.js';
 import { bind, type BoundExpression } from './bind.js';
-import { evaluateRow, fileMightMatch, manifestMightMatch, partitionMightMatch, projectToPartition } from './evaluators.js';
+import {
+  evaluateRow,
+  fileMightMatch,
+  manifestMightMatch,
+  partitionMightMatch,
+  projectToPartition,
+} from './evaluators.js';
 import type { Expression } from './expressions.js';
 
 export interface PlanOptions {
@@ -40,10 +46,17 @@ export function snapshotById(metadata: TableMetadata, snapshotId: bigint | undef
 
 export function schemaFor(metadata: TableMetadata, snapshot: Snapshot | undefined): Schema {
   const id = snapshot?.schemaId ?? metadata.currentSchemaId;
-  return metadata.schemas.find((s) => s.schemaId === id) ?? metadata.schemas.find((s) => s.schemaId === metadata.currentSchemaId)!;
+  return (
+    metadata.schemas.find((s) => s.schemaId === id) ??
+    metadata.schemas.find((s) => s.schemaId === metadata.currentSchemaId)!
+  );
 }
 
-export async function planFiles(io: FileIO, metadata: TableMetadata, options: PlanOptions = {}): Promise<ScanPlan> {
+export async function planFiles(
+  io: FileIO,
+  metadata: TableMetadata,
+  options: PlanOptions = {},
+): Promise<ScanPlan> {
   const snapshot = snapshotById(metadata, options.snapshotId);
   const schema = schemaFor(metadata, snapshot);
   const filter = bind(options.filter ?? { op: 'true' }, schema);
@@ -57,7 +70,9 @@ export async function planFiles(io: FileIO, metadata: TableMetadata, options: Pl
     if (!p) {
       const spec = metadata.partitionSpecs.find((s) => s.specId === specId);
       if (!spec) throw new FloeError('invalid-metadata', `unknown partition spec ${specId}`);
-      const types = partitionType(spec, schema).fields.map((f) => (isPrimitive(f.type) ? f.type : { kind: 'string' as const }));
+      const types = partitionType(spec, schema).fields.map((f) =>
+        isPrimitive(f.type) ? f.type : { kind: 'string' as const },
+      );
       p = { expr: projectToPartition(filter, spec, schema), types };
       projections.set(specId, p);
     }
@@ -93,7 +108,11 @@ export interface ReadOptions extends PlanOptions {
 }
 
 /** Reads matching rows as objects keyed by column name (top-level columns). */
-export async function readRows(io: FileIO, metadata: TableMetadata, options: ReadOptions = {}): Promise<Record<string, Value>[]> {
+export async function readRows(
+  io: FileIO,
+  metadata: TableMetadata,
+  options: ReadOptions = {},
+): Promise<Record<string, Value>[]> {
   const plan = await planFiles(io, metadata, options);
   const columns = (options.select ?? plan.schema.fields.map((f) => f.name)).map((name) => {
     const field = plan.schema.findByName(name);

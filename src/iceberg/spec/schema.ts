@@ -86,13 +86,18 @@ export class Schema {
   }
 
   toJson(): SchemaJson {
-    const json: SchemaJson = { type: 'struct', 'schema-id': this.schemaId, fields: this.fields.map(fieldToJson) };
+    const json: SchemaJson = {
+      type: 'struct',
+      'schema-id': this.schemaId,
+      fields: this.fields.map(fieldToJson),
+    };
     if (this.identifierFieldIds.length > 0) json['identifier-field-ids'] = [...this.identifierFieldIds];
     return json;
   }
 
   static fromJson(json: unknown): Schema {
-    if (json === null || typeof json !== 'object') throw new FloeError('config', 'schema must be a JSON object');
+    if (json === null || typeof json !== 'object')
+      throw new FloeError('config', 'schema must be a JSON object');
     const o = json as Record<string, unknown>;
     if (!Array.isArray(o.fields)) throw new FloeError('config', 'schema needs a "fields" array');
     const id = o['schema-id'];

@@ -148,7 +148,10 @@ export function parsePrimitive(text: string): PrimitiveType {
     const precision = Number(dec[1]);
     const scale = Number(dec[2]);
     if (precision < 1 || precision > 38 || scale > precision) {
-      throw new FloeError('config', `invalid decimal type "${text}": precision must be 1-38 and scale <= precision`);
+      throw new FloeError(
+        'config',
+        `invalid decimal type "${text}": precision must be 1-38 and scale <= precision`,
+      );
     }
     return { kind: 'decimal', precision, scale };
   }
@@ -215,7 +218,12 @@ export function typeToJson(type: IcebergType): TypeJson {
 }
 
 export function fieldToJson(field: NestedField): FieldJson {
-  const json: FieldJson = { id: field.id, name: field.name, required: field.required, type: typeToJson(field.type) };
+  const json: FieldJson = {
+    id: field.id,
+    name: field.name,
+    required: field.required,
+    type: typeToJson(field.type),
+  };
   if (field.doc !== undefined) json.doc = field.doc;
   return json;
 }
@@ -228,7 +236,8 @@ function expectNumber(v: unknown, what: string): number {
 
 export function typeFromJson(json: unknown): IcebergType {
   if (typeof json === 'string') return parsePrimitive(json);
-  if (json === null || typeof json !== 'object') throw new FloeError('config', 'schema: a type must be a string or object');
+  if (json === null || typeof json !== 'object')
+    throw new FloeError('config', 'schema: a type must be a string or object');
   const o = json as Record<string, unknown>;
   switch (o.type) {
     case 'struct': {
@@ -257,9 +266,11 @@ export function typeFromJson(json: unknown): IcebergType {
 }
 
 export function fieldFromJson(json: unknown): NestedField {
-  if (json === null || typeof json !== 'object') throw new FloeError('config', 'schema: a field must be an object');
+  if (json === null || typeof json !== 'object')
+    throw new FloeError('config', 'schema: a field must be an object');
   const o = json as Record<string, unknown>;
-  if (typeof o.name !== 'string' || o.name === '') throw new FloeError('config', 'schema: every field needs a "name"');
+  if (typeof o.name !== 'string' || o.name === '')
+    throw new FloeError('config', 'schema: every field needs a "name"');
   const field: NestedField = {
     id: expectNumber(o.id, `id of field "${o.name}"`),
     name: o.name,

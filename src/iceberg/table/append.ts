@@ -54,7 +54,10 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
   const spec = defaultSpec(loaded.metadata);
   for (const f of files) {
     if (f.specId !== spec.specId) {
-      throw new FloeError('internal', `data file ${f.filePath} was written for spec ${f.specId}, not the default ${spec.specId}`);
+      throw new FloeError(
+        'internal',
+        `data file ${f.filePath} was written for spec ${f.specId}, not the default ${spec.specId}`,
+      );
     }
   }
 
@@ -62,13 +65,18 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
   if (files.length > 0) {
     const path = `${metadataDir(loaded.metadata)}/${randomUUID()}-m0.avro`;
     newManifests.push(
-      await writeManifest(io, path, { schema: currentSchema(loaded.metadata), spec, snapshotId }, files.map((dataFile) => ({
-        status: ManifestEntryStatus.ADDED,
-        snapshotId: null,
-        sequenceNumber: null,
-        fileSequenceNumber: null,
-        dataFile,
-      }))),
+      await writeManifest(
+        io,
+        path,
+        { schema: currentSchema(loaded.metadata), spec, snapshotId },
+        files.map((dataFile) => ({
+          status: ManifestEntryStatus.ADDED,
+          snapshotId: null,
+          sequenceNumber: null,
+          fileSequenceNumber: null,
+          dataFile,
+        })),
+      ),
     );
   }
 
@@ -89,7 +97,12 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
       const parentManifests = parent ? await readManifestList(io, parent.manifestList) : [];
       const dir = metadataDir(loaded.metadata);
       const merged = await mergeManifests(
-        { io, metadata: loaded.metadata, snapshotId, newManifestPath: () => `${dir}/${randomUUID()}-m${attempt}.avro` },
+        {
+          io,
+          metadata: loaded.metadata,
+          snapshotId,
+          newManifestPath: () => `${dir}/${randomUUID()}-m${attempt}.avro`,
+        },
         newManifests,
         parentManifests,
         mergeSettingsFromProperties(loaded.metadata.properties),
@@ -131,9 +144,14 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
       const definite = error.kind !== 'commit-state-unknown';
       if (definite) await deleteQuietly(io, attemptFiles);
       else uncertain.push(attemptFiles);
-      const retryable = error.kind === 'commit-conflict' || error.kind === 'commit-state-unknown' || error.retryable;
+      const retryable =
+        error.kind === 'commit-conflict' || error.kind === 'commit-state-unknown' || error.retryable;
       if (!retryable || attempt > policy.retries) {
-        if (definite && uncertain.length === 0) await deleteQuietly(io, newManifests.map((m) => m.manifestPath));
+        if (definite && uncertain.length === 0)
+          await deleteQuietly(
+            io,
+            newManifests.map((m) => m.manifestPath),
+          );
         throw error;
       }
       options.onRetry?.(error, attempt);
@@ -144,13 +162,15 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
 
 export function defaultSpec(metadata: TableMetadata) {
   const spec = metadata.partitionSpecs.find((s) => s.specId === metadata.defaultSpecId);
-  if (!spec) throw new FloeError('invalid-metadata', `default partition spec ${metadata.defaultSpecId} is missing`);
+  if (!spec)
+    throw new FloeError('invalid-metadata', `default partition spec ${metadata.defaultSpecId} is missing`);
   return spec;
 }
 
 export function currentSchema(metadata: TableMetadata) {
   const schema = metadata.schemas.find((s) => s.schemaId === metadata.currentSchemaId);
-  if (!schema) throw new FloeError('invalid-metadata', `current schema ${metadata.currentSchemaId} is missing`);
+  if (!schema)
+    throw new FloeError('invalid-metadata', `current schema ${metadata.currentSchemaId} is missing`);
   return schema;
 }
 

@@ -118,7 +118,10 @@ export class Table {
    * Writes the batches as Parquet files and commits them as one append snapshot. If anything fails
    * before the commit, the written files are deleted: nothing half-written becomes visible.
    */
-  async append(batches: Iterable<ColumnBatch> | AsyncIterable<ColumnBatch>, options: AppendOptions = {}): Promise<Snapshot> {
+  async append(
+    batches: Iterable<ColumnBatch> | AsyncIterable<ColumnBatch>,
+    options: AppendOptions = {},
+  ): Promise<Snapshot> {
     const writer = this.newDataWriter(options.writer);
     let files: DataFile[];
     try {
@@ -140,7 +143,10 @@ export class Table {
   }
 
   /** Commits already-written data files as one append snapshot, retrying conflicts. */
-  async appendFiles(files: readonly DataFile[], options: Pick<AppendOptions, 'summary' | 'retryPolicy'> = {}): Promise<Snapshot> {
+  async appendFiles(
+    files: readonly DataFile[],
+    options: Pick<AppendOptions, 'summary' | 'retryPolicy'> = {},
+  ): Promise<Snapshot> {
     const result = await commitAppend({
       catalog: this.catalog,
       table: this.loaded,

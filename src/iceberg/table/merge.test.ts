@@ -11,27 +11,35 @@ describe('packFromEnd', () => {
 
   it('is a partition of the input in order, each multi-item bin within the target', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 60 }), fc.integer({ min: 1, max: 100 }), (items, target) => {
-        const bins = packFromEnd(items, (x) => x, target);
-        expect(bins.flat()).toEqual(items);
-        for (const bin of bins) {
-          expect(bin.length).toBeGreaterThan(0);
-          if (bin.length > 1) expect(bin.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(target);
-        }
-        // Packing from the end: every bin but the first is "full" (the next older item would not fit).
-        for (let i = 1; i < bins.length; i++) {
-          const prev = bins[i - 1]!;
-          const sum = bins[i]!.reduce((a, b) => a + b, 0);
-          expect(sum + prev[prev.length - 1]!).toBeGreaterThan(target);
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        (items, target) => {
+          const bins = packFromEnd(items, (x) => x, target);
+          expect(bins.flat()).toEqual(items);
+          for (const bin of bins) {
+            expect(bin.length).toBeGreaterThan(0);
+            if (bin.length > 1) expect(bin.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(target);
+          }
+          // Packing from the end: every bin but the first is "full" (the next older item would not fit).
+          for (let i = 1; i < bins.length; i++) {
+            const prev = bins[i - 1]!;
+            const sum = bins[i]!.reduce((a, b) => a + b, 0);
+            expect(sum + prev[prev.length - 1]!).toBeGreaterThan(target);
+          }
+        },
+      ),
     );
   });
 });
 
 describe('mergeSettingsFromProperties', () => {
   it('uses the Java defaults and honours the properties', () => {
-    expect(mergeSettingsFromProperties({})).toEqual({ enabled: true, minCountToMerge: 100, targetSizeBytes: 8 * 1024 * 1024 });
+    expect(mergeSettingsFromProperties({})).toEqual({
+      enabled: true,
+      minCountToMerge: 100,
+      targetSizeBytes: 8 * 1024 * 1024,
+    });
     expect(
       mergeSettingsFromProperties({
         'commit.manifest-merge.enabled': 'false',

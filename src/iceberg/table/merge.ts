@@ -103,7 +103,11 @@ export async function mergeManifests(
   return { manifests: output, written };
 }
 
-async function rewriteBin(ctx: MergeContext, specId: number, bin: readonly ManifestFile[]): Promise<ManifestFile> {
+async function rewriteBin(
+  ctx: MergeContext,
+  specId: number,
+  bin: readonly ManifestFile[],
+): Promise<ManifestFile> {
   const spec = ctx.metadata.partitionSpecs.find((s) => s.specId === specId);
   if (!spec) throw new FloeError('invalid-metadata', `manifest refers to unknown partition spec ${specId}`);
   const schema = ctx.metadata.schemas.find((s) => s.schemaId === ctx.metadata.currentSchemaId)!;

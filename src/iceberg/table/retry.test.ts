@@ -4,7 +4,9 @@ import { backoffMs, DEFAULT_RETRY_POLICY, retryPolicyFromProperties } from './re
 describe('retry policy', () => {
   it('retries 3 times by default and reads commit.retry.* properties', () => {
     expect(DEFAULT_RETRY_POLICY.retries).toBe(3);
-    expect(retryPolicyFromProperties({ 'commit.retry.num-retries': '5', 'commit.retry.min-wait-ms': '10' })).toMatchObject({
+    expect(
+      retryPolicyFromProperties({ 'commit.retry.num-retries': '5', 'commit.retry.min-wait-ms': '10' }),
+    ).toMatchObject({
       retries: 5,
       minWaitMs: 10,
     });

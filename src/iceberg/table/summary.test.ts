@@ -14,7 +14,9 @@ const file = (records: bigint, size: bigint, partition: number): DataFile => ({
 
 describe('appendSummary', () => {
   it('counts what is added and carries totals from the parent', () => {
-    const first = appendSummary(undefined, [file(10n, 100n, 1), file(5n, 50n, 1)], { 'floe.kinesis.s.shard-0': '42' });
+    const first = appendSummary(undefined, [file(10n, 100n, 1), file(5n, 50n, 1)], {
+      'floe.kinesis.s.shard-0': '42',
+    });
     expect(first).toMatchObject({
       operation: 'append',
       'added-data-files': '2',

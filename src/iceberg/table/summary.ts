@@ -53,5 +53,10 @@ export function appendSummary(
 }
 
 function partitionKey(file: DataFile): string {
-  return `${file.specId}:` + file.partition.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v))).join('\u0000');
+  return (
+    `${file.specId}:` +
+    file.partition
+      .map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : String(v)))
+      .join('\u0000')
+  );
 }

@@ -49,9 +49,19 @@ describe('Table', () => {
       partitionSpec: parsePartitionSpec('day(ts)', schema),
       properties: { 'commit.manifest.min-count-to-merge': '3' },
     });
-    const s1 = await table.append([batch([[1n, 0n, 'a'], [2n, DAY, 'b']])]);
+    const s1 = await table.append([
+      batch([
+        [1n, 0n, 'a'],
+        [2n, DAY, 'b'],
+      ]),
+    ]);
     const s2 = await table.append([batch([[3n, 2n * DAY, 'c']])]);
-    const s3 = await table.append([batch([[4n, 3n * DAY, null], [5n, null, 'e']])]);
+    const s3 = await table.append([
+      batch([
+        [4n, 3n * DAY, null],
+        [5n, null, 'e'],
+      ]),
+    ]);
     expect(s2.parentSnapshotId).toBe(s1.snapshotId);
     expect(s3.sequenceNumber).toBe(3n);
     expect(s3.summary['total-records']).toBe('5');
@@ -70,7 +80,10 @@ describe('Table', () => {
 
     const planned = await reloaded.planFiles({ filter: { op: 'gt-eq', column: 'ts', value: 2n * DAY } });
     expect(planned.map((p) => p.dataFile.partition[0]).sort()).toEqual([2, 3]);
-    const filtered = await reloaded.readRows({ filter: { op: 'eq', column: 'name', value: 'c' }, select: ['id'] });
+    const filtered = await reloaded.readRows({
+      filter: { op: 'eq', column: 'name', value: 'c' },
+      select: ['id'],
+    });
     expect(filtered).toEqual([{ id: 3n }]);
 
     // Time travel to the first snapshot.
@@ -83,7 +96,9 @@ describe('Table', () => {
     const b = await Table.load(catalog, id);
     await a.append([batch([[1n, null, 'a']])]);
     // b's metadata is stale: its first attempt conflicts, the retry succeeds on top of a's snapshot.
-    const snap = await b.append([batch([[2n, null, 'b']])], { retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 5 } });
+    const snap = await b.append([batch([[2n, null, 'b']])], {
+      retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 5 },
+    });
     expect(snap.sequenceNumber).toBe(2n);
     const rows = await (await Table.load(catalog, id)).readRows();
     expect(rows.map((r) => r.id).sort()).toEqual([1n, 2n]);
@@ -106,11 +121,15 @@ describe('Table', () => {
       },
     });
     const table = await Table.load(lossy, id);
-    const snap = await table.append([batch([[7n, null, 'x']])], { retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 5 } });
+    const snap = await table.append([batch([[7n, null, 'x']])], {
+      retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 5 },
+    });
     const fresh = await Table.load(catalog, id);
     expect(fresh.metadata.snapshots).toHaveLength(1);
     expect(fresh.currentSnapshot()!.snapshotId).toBe(snap.snapshotId);
-    expect(await fresh.readRows()).toEqual([{ id: 7n, ts: null, name: null }].map((r) => ({ ...r, name: 'x' })));
+    expect(await fresh.readRows()).toEqual(
+      [{ id: 7n, ts: null, name: null }].map((r) => ({ ...r, name: 'x' })),
+    );
   });
 
   it('gives up after the configured retries with a conflict and deletes nothing committed', async () => {
@@ -126,14 +145,18 @@ describe('Table', () => {
       },
     });
     const table = await Table.load(hostile, id);
-    await expect(table.append([batch([[1n, null, null]])], { retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 2 } })).rejects.toMatchObject({
+    await expect(
+      table.append([batch([[1n, null, null]])], { retryPolicy: { retries: 3, minWaitMs: 1, maxWaitMs: 2 } }),
+    ).rejects.toMatchObject({
       kind: 'commit-conflict',
     });
     expect(attempts).toBe(4);
     const fresh = await Table.load(catalog, id);
     expect(fresh.currentSnapshot()).toBeUndefined();
     // A definite failure leaves no data files or manifests behind.
-    const leftovers = (await fresh.io.list(`${fresh.location}/`)).filter((f) => /\.(parquet|avro)$/.test(f.path));
+    const leftovers = (await fresh.io.list(`${fresh.location}/`)).filter((f) =>
+      /\.(parquet|avro)$/.test(f.path),
+    );
     expect(leftovers).toEqual([]);
   });
 });

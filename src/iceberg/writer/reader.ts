@@ -13,6 +13,7 @@ import {
 import { FloeError, isFloeError } from '../../errors.js';
 import type { FileIO } from '../io/fileio.js';
 import type { Schema } from '../spec/schema.js';
+import { bigintFromBytes, uuidFromBytes } from '../spec/conversions.js';
 import {
   isPrimitive,
   typeToString,
@@ -93,17 +94,6 @@ function skipSubtree(schema: readonly SchemaElement[], index: number): number {
   return i;
 }
 
-function twosComplement(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return bytes[0]! & 0x80 ? v - (1n << BigInt(bytes.length * 8)) : v;
-}
-
-function uuidString(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /** Decoded Parquet values -> floe values of the field's Iceberg type (with type promotion). */
 function toValues(type: PrimitiveType, data: ArrayLike<unknown>): Value[] {
@@ -127,9 +117,9 @@ function converter(type: PrimitiveType): (v: unknown) => Value {
       return (v) => (typeof v === 'bigint' ? v : BigInt(v as number));
     case 'decimal':
       return (v) =>
-        typeof v === 'bigint' ? v : v instanceof Uint8Array ? twosComplement(v) : BigInt(v as number);
+        typeof v === 'bigint' ? v : v instanceof Uint8Array ? bigintFromBytes(v) : BigInt(v as number);
     case 'uuid':
-      return (v) => (v instanceof Uint8Array ? uuidString(v) : (v as string));
+      return (v) => (v instanceof Uint8Array ? uuidFromBytes(v) : (v as string));
     case 'fixed':
     case 'binary':
       return (v) => (typeof v === 'string' ? new TextEncoder().encode(v) : (v as Uint8Array));
