@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 900_000,
     // 2-core machines: interop tests spawn Python and DuckDB; more workers only thrash.
     maxWorkers: 2,
+    // floe supports Node 20 deliberately; the AWS SDK's per-process notice about it is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -11,6 +11,7 @@ import { packageRoot, write, type CliContext } from './context.js';
 import { demoCommand, demoSpec } from './demo.js';
 import { inspectCommand, inspectSpec, tablesCommand, tablesSpec } from './inspect.js';
 import { loadCommand, loadSpec } from './load.js';
+import { produceCommand, produceSpec } from './produce.js';
 
 interface Command {
   readonly spec: CommandSpec;
@@ -19,6 +20,7 @@ interface Command {
 
 const COMMANDS: readonly Command[] = [
   { spec: loadSpec, run: loadCommand },
+  { spec: produceSpec, run: produceCommand },
   { spec: tablesSpec, run: tablesCommand },
   { spec: inspectSpec, run: inspectCommand },
   { spec: demoSpec, run: demoCommand },

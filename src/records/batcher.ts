@@ -2,25 +2,16 @@
  * Records -> ColumnBatches of at most `batchRows` rows, with rejected records handed to
  * `onReject` (awaited, so a slow rejected-rows file applies backpressure, and a throwing handler,
  * e.g. the max-bad-rows policy, stops the stream).
+ *
+ * `toBatches` takes per-record SourceRecords (any reader, tests). The load path uses
+ * `RecordDecoder.batches` (source.ts), which pushes whole chunks through the same BatchBuilder.
  */
 import type { Schema } from '../iceberg/spec/schema.js';
-import type { Value } from '../iceberg/spec/types.js';
 import type { ColumnBatch } from '../iceberg/writer/batch.js';
-import { RecordMapper } from './mapper.js';
+import { BatchBuilder, newBatchStats, type BatchStats, type RejectedRow } from './builder.js';
 import type { SourceRecord } from './record.js';
 
-export interface RejectedRow {
-  readonly line: number;
-  readonly reasons: readonly string[];
-  readonly raw: string;
-}
-
-export interface BatchStats {
-  /** Records read from the input (accepted + rejected). */
-  recordsRead: number;
-  rowsAccepted: number;
-  rowsRejected: number;
-}
+export { DEFAULT_BATCH_ROWS, newBatchStats, type BatchStats, type RejectedRow } from './builder.js';
 
 export interface BatchOptions {
   schema: Schema;
@@ -32,44 +23,32 @@ export interface BatchOptions {
   inputName?: string;
 }
 
-export const DEFAULT_BATCH_ROWS = 10_000;
+/** Hands the builder's rejects to onReject in order, then returns its full batches. */
+export async function drainBuilder(builder: BatchBuilder, options: BatchOptions): Promise<ColumnBatch[]> {
+  if (builder.rejects.length > 0) {
+    const rejects = builder.rejects.splice(0);
+    if (options.onReject) for (const r of rejects) await options.onReject(r);
+  }
+  return builder.ready.splice(0);
+}
 
-export function newBatchStats(): BatchStats {
-  return { recordsRead: 0, rowsAccepted: 0, rowsRejected: 0 };
+export function builderFor(options: BatchOptions): BatchBuilder {
+  return new BatchBuilder(options.schema, {
+    stats: options.stats ?? newBatchStats(),
+    ...(options.batchRows !== undefined ? { batchRows: options.batchRows } : {}),
+    ...(options.inputName !== undefined ? { inputName: options.inputName } : {}),
+  });
 }
 
 export async function* toBatches(
   records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
   options: BatchOptions,
 ): AsyncGenerator<ColumnBatch> {
-  const mapper = new RecordMapper(options.schema, options.inputName);
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const stats = options.stats ?? newBatchStats();
-  const ids = options.schema.fields.map((f) => f.id);
-  const width = ids.length;
-  const row: Value[] = new Array<Value>(width).fill(null);
-  let columns: Value[][] = ids.map(() => []);
-  let count = 0;
-  const flush = (): ColumnBatch => {
-    const batch: ColumnBatch = {
-      rowCount: count,
-      columns: new Map(ids.map((id, i) => [id, columns[i] as Value[]])),
-    };
-    columns = ids.map(() => []);
-    count = 0;
-    return batch;
-  };
+  const builder = builderFor(options);
   for await (const record of records) {
-    stats.recordsRead++;
-    const reasons = mapper.map(record, row);
-    if (reasons !== undefined) {
-      stats.rowsRejected++;
-      if (options.onReject) await options.onReject({ line: record.line, reasons, raw: record.raw });
-      continue;
-    }
-    for (let i = 0; i < width; i++) (columns[i] as Value[]).push(row[i] as Value);
-    stats.rowsAccepted++;
-    if (++count >= batchRows) yield flush();
+    builder.record(record);
+    if (builder.rejects.length > 0 || builder.ready.length > 0) yield* await drainBuilder(builder, options);
   }
-  if (count > 0) yield flush();
+  builder.finish();
+  yield* await drainBuilder(builder, options);
 }

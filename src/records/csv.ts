@@ -1,14 +1,14 @@
 /**
- * Streaming CSV reader over csv-parse. The first record is the header. Records with the wrong
- * number of fields are passed on (the mapper rejects them with a reason); quoting errors are
- * fatal, because after a bad quote csv-parse cannot find the next record boundary and would
- * swallow the rest of the file into one field.
+ * CSV records: the header (the first non-blank record, names trimmed), blank lines skipped but
+ * counted, and every other record handed on with the header it belongs to. Records with the
+ * wrong number of fields are passed on (the batch builder rejects them with a reason); quoting
+ * errors are fatal (see csv-scan.ts).
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { CsvError, parse, type Options } from 'csv-parse';
-import { FloeError } from '../errors.js';
-import { DEFAULT_MAX_RECORD_BYTES, type CsvRecord } from './record.js';
+import { CsvScanner, type CsvScanTarget } from './csv-scan.js';
+import type { RecordSink } from './builder.js';
+import { decodeText } from './json.js';
+import type { CsvRecord } from './record.js';
+import { RecordCollector } from './collector.js';
 
 export interface CsvOptions {
   /** Field delimiter; default ','. */
@@ -20,13 +20,7 @@ export interface CsvOptions {
   maxRecordBytes?: number;
 }
 
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** The record as CSV text again, for the rejected-rows file (csv-parse's `raw` option costs too much per record). */
+/** The record as CSV text again (for tests and for callers that only have cells). */
 export function csvLine(cells: readonly string[], delimiter = ',', quote = '"'): string {
   return cells
     .map((c) =>
@@ -37,86 +31,55 @@ export function csvLine(cells: readonly string[], delimiter = ',', quote = '"'):
     .join(delimiter);
 }
 
+/** Chunk-at-a-time CSV reader: push text, records go to the sink synchronously. */
+export class CsvReader implements CsvScanTarget {
+  /** The header once read (the same array for every record: plans are cached by identity). */
+  header: string[] | undefined;
+  private readonly scanner: CsvScanner;
+  private sink: RecordSink | undefined;
+
+  constructor(options: CsvOptions = {}) {
+    this.scanner = new CsvScanner(options);
+  }
+
+  push(text: string, final: boolean, sink: RecordSink): void {
+    this.sink = sink;
+    this.scanner.push(text, final, this);
+  }
+
+  record(cells: string[], count: number, line: number, text: string, start: number, end: number): void {
+    if (count === 1 && (cells[0] as string).length === 0) return; // a blank line
+    if (this.header === undefined) {
+      this.header = cells.slice(0, count).map((h) => h.trim());
+      return;
+    }
+    (this.sink as RecordSink).csv(this.header, cells, count, line, text, start, end);
+  }
+}
+
 /**
- * Yields every data record (the header row is not yielded; it is each record's `header`).
- *
- * Line numbers are counted here rather than with csv-parse's `info` option, which builds a
- * large object per record: a record spans 1 + (newlines inside its quoted fields) lines.
- * Blank lines are skipped but counted.
+ * Yields every data record (the header row is not yielded; it is each record's `header`), with
+ * the line it starts on and its source text as `raw`. One object per record: for sampling and
+ * tests; the load path pushes chunks through CsvReader into a BatchBuilder instead.
  */
 export async function* readCsv(
   source: AsyncIterable<Uint8Array>,
   options: CsvOptions = {},
 ): AsyncGenerator<CsvRecord> {
-  const name = options.name ?? 'input';
-  const delimiter = options.delimiter ?? ',';
-  const quote = options.quote ?? '"';
-  let header: string[] | undefined;
-  // Counted in on_record, which runs synchronously as csv-parse parses: when parsing fails, this
-  // is where the failing record starts even though earlier records are still buffered unread.
-  let nextLine = 1;
-  const parserOptions: Options<CsvRecord, string[]> = {
-    delimiter,
-    quote,
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    max_record_size: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-    on_record: (cells: string[]): CsvRecord | null => {
-      const line = nextLine;
-      let span = 1;
-      for (let i = 0; i < cells.length; i++) {
-        const c = cells[i] as string;
-        if (c.length > 0 && c.includes('\n')) span += countNewlines(c);
-      }
-      nextLine += span;
-      if (cells.length === 1 && cells[0] === '') return null; // blank line
-      if (header === undefined) {
-        header = cells.map((h) => h.trim());
-        return null;
-      }
-      return {
-        kind: 'csv',
-        line,
-        get raw() {
-          return csvLine(cells, delimiter, quote);
-        },
-        header,
-        cells,
-      };
-    },
-  };
-  // The overloads only type on_record with `columns`; the runtime takes it either way.
-  const parser = parse(parserOptions as unknown as Options);
-  // Errors of either side reach us through the parser's iterator; the promise only must not float.
-  const piping = pipeline(Readable.from(source, { objectMode: false }), parser).catch(() => undefined);
-  try {
-    yield* parser as AsyncIterable<CsvRecord>;
-  } catch (err) {
-    throw csvError(name, err, nextLine);
-  } finally {
-    parser.destroy();
-    await piping;
-  }
-}
-
-function csvError(name: string, err: unknown, nextLine: number): unknown {
-  if (err instanceof FloeError) return err;
-  if (err instanceof CsvError) {
-    const e = err as CsvError & { lines?: number };
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // Reported at end of file; the useful line is where the unclosed field's record began.
-      return new FloeError(
-        'input',
-        `${name}: malformed CSV: a quote opened in the record at line ${nextLine} is never closed`,
-        {
-          cause: err,
-        },
-      );
+  const reader = new CsvReader(options);
+  const out: CsvRecord[] = [];
+  const collector = new RecordCollector(out);
+  for await (const text of decodeText(source)) {
+    try {
+      reader.push(text, false, collector);
+    } finally {
+      // Records before a fatal error still come first, as they would from a per-record parser.
+      yield* out.splice(0) as CsvRecord[];
     }
-    return new FloeError('input', `${name}: malformed CSV at line ${e.lines ?? nextLine}: ${e.message}`, {
-      cause: err,
-    });
   }
-  return err;
+  try {
+    reader.push('', true, collector);
+  } finally {
+    yield* out.splice(0) as CsvRecord[];
+  }
 }

@@ -4,8 +4,16 @@
  */
 export type { CsvRecord, JsonRecord, SourceRecord } from './record.js';
 export { DEFAULT_MAX_RECORD_BYTES } from './record.js';
-export { readCsv, type CsvOptions } from './csv.js';
-export { readJsonArray, readNdjson, decodeText, type JsonReadOptions } from './json.js';
+export { readCsv, csvLine, CsvReader, type CsvOptions } from './csv.js';
+export { CsvScanner, type CsvScanOptions, type CsvScanTarget } from './csv-scan.js';
+export {
+  readJsonArray,
+  readNdjson,
+  decodeText,
+  NdjsonReader,
+  JsonArrayReader,
+  type JsonReadOptions,
+} from './json.js';
 export {
   checkInput,
   formatFromPath,
@@ -15,7 +23,24 @@ export {
   RECORD_FORMATS,
   type RecordFormat,
 } from './input.js';
-export { openRecords, type OpenRecordsOptions, type RecordSource } from './source.js';
+export {
+  openRecords,
+  openDecoder,
+  chunkReader,
+  RecordDecoder,
+  type ChunkReader,
+  type OpenRecordsOptions,
+  type RecordSource,
+} from './source.js';
+export { BatchBuilder, type BatchBuilderOptions, type RecordSink } from './builder.js';
+export { RecordCollector } from './collector.js';
+export {
+  decodePayloads,
+  type DecodePayloadsOptions,
+  type DecodedPayloads,
+  type PayloadReject,
+} from './payloads.js';
+export { textConverter, valueConverter, fastTimestampMicros, type TextConverter } from './fast-convert.js';
 export { ConversionError, converterFor, primitiveConverter, showValue, type Converter } from './convert.js';
 export { parseDecimal, formatDecimal, type DecimalResult } from './decimal.js';
 export {

@@ -1,13 +1,21 @@
 /**
- * One call from "a path and some options" to "an async stream of SourceRecords": opens the file
- * or stdin, gunzips, decides the format (explicit, else extension, else first character) and
- * picks the reader. A `.json` file whose content starts with `{` is read as NDJSON, since many
- * tools write NDJSON under that extension.
+ * One call from "a path and some options" to records: opens the file or stdin, gunzips, decides
+ * the format (explicit, else extension, else first character) and picks the reader. A `.json`
+ * file whose content starts with `{` is read as NDJSON, since many tools write NDJSON under that
+ * extension.
+ *
+ * Two ways to consume: `openRecords` (an async stream of SourceRecord objects; simple, slow) and
+ * `openDecoder` (the load path: sample a few records as objects for inference, then decode
+ * chunk by chunk straight into ColumnBatches).
  */
 import type { Readable } from 'node:stream';
-import { readCsv, type CsvOptions } from './csv.js';
+import type { ColumnBatch } from '../iceberg/writer/batch.js';
+import { builderFor, drainBuilder, type BatchOptions } from './batcher.js';
+import type { RecordSink } from './builder.js';
+import { RecordCollector } from './collector.js';
+import { CsvReader, readCsv, type CsvOptions } from './csv.js';
 import { formatFromFirstChar, formatFromPath, inputName, openInput, type RecordFormat } from './input.js';
-import { readJsonArray, readNdjson } from './json.js';
+import { decodeText, JsonArrayReader, NdjsonReader, readJsonArray, readNdjson } from './json.js';
 import type { SourceRecord } from './record.js';
 
 export interface OpenRecordsOptions {
@@ -36,10 +44,16 @@ function firstSignificant(chunks: readonly Uint8Array[]): string | undefined {
   return undefined;
 }
 
-export async function openRecords(path: string, options: OpenRecordsOptions = {}): Promise<RecordSource> {
+interface OpenedBytes {
+  format: RecordFormat;
+  name: string;
+  bytes: AsyncGenerator<Uint8Array>;
+}
+
+async function openBytes(path: string, options: OpenRecordsOptions): Promise<OpenedBytes> {
   const name = inputName(path);
-  const bytes = openInput(path, options.stdin ? { stdin: options.stdin } : {});
-  const it = bytes[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const input = openInput(path, options.stdin ? { stdin: options.stdin } : {});
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   // Peek until the first significant character (bounded: stops at the first non-blank byte).
   const head: Uint8Array[] = [];
   let first: string | undefined;
@@ -53,7 +67,7 @@ export async function openRecords(path: string, options: OpenRecordsOptions = {}
     head.push(r.value);
     first = firstSignificant([r.value]);
   }
-  const source = (async function* (): AsyncGenerator<Uint8Array> {
+  const bytes = (async function* (): AsyncGenerator<Uint8Array> {
     try {
       yield* head;
       if (ended) return;
@@ -68,13 +82,129 @@ export async function openRecords(path: string, options: OpenRecordsOptions = {}
   })();
   let format = options.format ?? formatFromPath(path) ?? formatFromFirstChar(first);
   if (format === 'json' && first === '{') format = 'ndjson';
-  const maxRecordBytes = options.maxRecordBytes;
-  const common = { name, ...(maxRecordBytes !== undefined ? { maxRecordBytes } : {}) };
+  return { format, name, bytes };
+}
+
+function readerOptions(name: string, options: OpenRecordsOptions): CsvOptions {
+  return {
+    name,
+    ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+  };
+}
+
+export async function openRecords(path: string, options: OpenRecordsOptions = {}): Promise<RecordSource> {
+  const { format, name, bytes } = await openBytes(path, options);
+  const common = readerOptions(name, options);
   const records =
     format === 'csv'
-      ? readCsv(source, { ...options.csv, ...common })
+      ? readCsv(bytes, { ...options.csv, ...common })
       : format === 'json'
-        ? readJsonArray(source, common)
-        : readNdjson(source, common);
+        ? readJsonArray(bytes, common)
+        : readNdjson(bytes, common);
   return { format, name, records };
+}
+
+/** A chunk reader of any format: text in, records to a sink, synchronously. */
+export interface ChunkReader {
+  push(text: string, final: boolean, sink: RecordSink): void;
+}
+
+export function chunkReader(format: RecordFormat, options: CsvOptions = {}): ChunkReader {
+  if (format === 'csv') return new CsvReader(options);
+  const common = {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+  };
+  return format === 'json' ? new JsonArrayReader(common) : new NdjsonReader(common);
+}
+
+/**
+ * An opened input for the load path. `sample(n)` reads ahead (whole chunks) until it has n
+ * records and returns them as objects; `batches()` then converts everything — the sampled
+ * records first — into ColumnBatches. Only sampling makes per-record objects.
+ */
+export class RecordDecoder {
+  /** Records read ahead by `sample`, not yet converted. */
+  private held: SourceRecord[] = [];
+  /** A fatal input error met while sampling, after some records: raised after those records. */
+  private heldError: unknown;
+  private ended = false;
+
+  constructor(
+    readonly format: RecordFormat,
+    readonly name: string,
+    private readonly reader: ChunkReader,
+    private readonly text: AsyncIterator<string>,
+  ) {}
+
+  /** The CSV header once read (undefined for JSON or before any record). */
+  get header(): readonly string[] | undefined {
+    return this.reader instanceof CsvReader ? this.reader.header : undefined;
+  }
+
+  async sample(n: number): Promise<readonly SourceRecord[]> {
+    const collector = new RecordCollector(this.held);
+    try {
+      while (this.held.length < n && !this.ended) {
+        const r = await this.text.next();
+        if (r.done) {
+          this.ended = true;
+          this.reader.push('', true, collector);
+        } else this.reader.push(r.value, false, collector);
+      }
+    } catch (err) {
+      if (this.held.length === 0) throw err;
+      this.heldError = err;
+      this.ended = true;
+    }
+    return this.held.slice(0, n);
+  }
+
+  /**
+   * All records as ColumnBatches. Rejected records go to `onReject` in input order, after the
+   * chunk they came from was converted (a throwing onReject stops the stream); a fatal input
+   * error comes after the rejects of the records before it.
+   */
+  async *batches(options: BatchOptions): AsyncGenerator<ColumnBatch> {
+    const builder = builderFor(options);
+    const held = this.held;
+    this.held = [];
+    for (const rec of held) builder.record(rec);
+    yield* await drainBuilder(builder, options);
+    if (this.heldError !== undefined) throw this.heldError;
+    while (!this.ended) {
+      const r = await this.text.next();
+      let error: unknown;
+      try {
+        if (r.done) {
+          this.ended = true;
+          this.reader.push('', true, builder);
+          builder.finish();
+        } else this.reader.push(r.value, false, builder);
+      } catch (err) {
+        error = err;
+        this.ended = true;
+      }
+      yield* await drainBuilder(builder, options);
+      if (error !== undefined) throw error;
+    }
+    builder.finish();
+    yield* await drainBuilder(builder, options);
+  }
+
+  /** Stops reading (closes the file); safe to call more than once. */
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.text.return?.();
+  }
+}
+
+export async function openDecoder(path: string, options: OpenRecordsOptions = {}): Promise<RecordDecoder> {
+  const { format, name, bytes } = await openBytes(path, options);
+  const reader = chunkReader(format, {
+    ...(format === 'csv' ? options.csv : {}),
+    ...readerOptions(name, options),
+  });
+  const text = decodeText(bytes)[Symbol.asyncIterator]();
+  return new RecordDecoder(format, name, reader, text);
 }

@@ -143,9 +143,12 @@ export function catalogContract(
 
     it('lets exactly one of two racing commits from the same version win', async () => {
       const v1 = await catalog.createTable({ identifier: id, schema });
+      // Both commit on top of the empty table. Whether they overlap (the exclusive create decides) or
+      // run one after the other (the requirement decides), exactly one may win.
+      const onEmptyMain = [{ type: 'assert-ref-snapshot-id' as const, ref: 'main', snapshotId: null }];
       const results = await Promise.allSettled([
-        catalog.commitTable({ identifier: id, requirements: [], updates: appendUpdates(v1.metadata, 11n) }),
-        catalog.commitTable({ identifier: id, requirements: [], updates: appendUpdates(v1.metadata, 12n) }),
+        catalog.commitTable({ identifier: id, requirements: onEmptyMain, updates: appendUpdates(v1.metadata, 11n) }),
+        catalog.commitTable({ identifier: id, requirements: onEmptyMain, updates: appendUpdates(v1.metadata, 12n) }),
       ]);
       const ok = results.filter((r) => r.status === 'fulfilled');
       expect(ok.length).toBe(1);

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+/* global process, console, setTimeout */
+/**
+ * Producer benchmark: user records/s into kinesalite and kinesis-local (each a child process on
+ * 127.0.0.1), with and without --aggregate, for 200-byte and 2 KB NDJSON records, through the
+ * real SDK client (`produce()` from dist/, as `floe produce` runs it).
+ *
+ *   npm run build && node bench/produce.mjs [--quick]
+ *
+ * Prints a Markdown table. Emulators are the bottleneck without aggregation (every PutRecords
+ * entry is a stored record); with it, one Kinesis record carries ~5,000 200-byte records.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { produce, createKinesisClient, sdkKinesisApi } = await import(join(ROOT, 'dist/producer/index.js'));
+const quick = process.argv.includes('--quick');
+
+const freePort = () =>
+  new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const LOOPBACK_ONLY = `import net from 'node:net';
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...a) {
+  if (a[0] && typeof a[0] === 'object') a[0] = { ...a[0], host: '127.0.0.1' };
+  else if (typeof a[1] === 'string' || a[1] == null) a[1] = '127.0.0.1'; else a.splice(1, 0, '127.0.0.1');
+  return listen.apply(this, a);
+};`;
+
+async function startEmulator(name) {
+  const port = await freePort();
+  let child;
+  if (name === 'kinesalite') {
+    child = spawn(
+      process.execPath,
+      ['-e', `require('kinesalite')({createStreamMs:0,shardLimit:100}).listen(${port},'127.0.0.1')`],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+  } else {
+    const kl = join(ROOT, 'node_modules/kinesis-local');
+    child = spawn(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(LOOPBACK_ONLY)}`, join(kl, 'main.js')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          KINESIS_MOCK_CERT_PATH: join(kl, 'server.json'),
+          KINESIS_MOCK_PLAIN_PORT: String(port),
+          KINESIS_MOCK_TLS_PORT: String(await freePort()),
+          CREATE_STREAM_DURATION: '0ms',
+          LOG_LEVEL: 'ERROR',
+        },
+        stdio: 'ignore',
+      },
+    );
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  const env = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
+  const client = createKinesisClient({ endpoint, maxSockets: 8, env });
+  for (let i = 0; ; i++) {
+    try {
+      await sdkKinesisApi(client).listShards('none');
+      break;
+    } catch (err) {
+      if (err.$metadata?.httpStatusCode) break;
+      if (i > 300) throw new Error(`${name} did not start`);
+      await sleep(200);
+    }
+  }
+  let streams = 0;
+  return {
+    name,
+    client,
+    async stream(shards) {
+      const s = `bench-${streams++}`;
+      await client.send(new CreateStreamCommand({ StreamName: s, ShardCount: shards }));
+      for (;;) {
+        const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: s }));
+        if (d.StreamDescriptionSummary.StreamStatus === 'ACTIVE') return s;
+        await sleep(50);
+      }
+    },
+    stop() {
+      client.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'floe-bench-produce-'));
+function input(recordBytes, count) {
+  const path = join(dir, `r${recordBytes}-${count}.ndjson`);
+  const lines = [];
+  for (let i = 0; i < count; i++) {
+    const head = `{"id":${i},"ts":"2024-05-01T12:00:00Z","pad":"`;
+    lines.push(head + 'x'.repeat(Math.max(0, recordBytes - head.length - 2)) + '"}');
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+// User records per run: enough for a few seconds each on this machine.
+const COUNTS = {
+  kinesalite: { plain: { 200: 20_000, 2048: 10_000 }, aggregate: { 200: 400_000, 2048: 60_000 } },
+  'kinesis-local': { plain: { 200: 5_000, 2048: 3_000 }, aggregate: { 200: 200_000, 2048: 30_000 } },
+};
+
+const rows = [];
+for (const name of ['kinesalite', 'kinesis-local']) {
+  const emu = await startEmulator(name);
+  try {
+    for (const size of [200, 2048]) {
+      for (const mode of ['plain', 'aggregate']) {
+        const count = Math.round(COUNTS[name][mode][size] / (quick ? 10 : 1));
+        const path = input(size, count);
+        const stream = await emu.stream(4);
+        const s = await produce(
+          {
+            input: path,
+            stream,
+            aggregate: mode === 'aggregate',
+            maxBadRecords: 0,
+            badRecordsPath: `${path}.bad`,
+            failedRecordsPath: `${path}.failed`,
+          },
+          { api: sdkKinesisApi(emu.client) },
+        );
+        if (s.sent !== count || s.failed > 0)
+          throw new Error(`${name} ${mode} ${size}: sent ${s.sent} of ${count}, failed ${s.failed}`);
+        rows.push({
+          emulator: name,
+          size,
+          mode,
+          count,
+          rps: s.recordsPerSecond,
+          mbs: s.mbPerSecond,
+          kinesisRecords: s.kinesisRecords,
+          calls: s.calls,
+          retried: s.retried,
+        });
+        console.error(
+          `${name} ${size} B ${mode}: ${count} records, ${Math.round(s.recordsPerSecond)} records/s, ${s.mbPerSecond.toFixed(1)} MB/s (${s.kinesisRecords} Kinesis records, ${s.calls} calls, ${s.retried} retried)`,
+        );
+      }
+    }
+  } finally {
+    emu.stop();
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+console.log('| emulator | record size | mode | user records | records/s | MB/s | Kinesis records | calls |');
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(
+    `| ${r.emulator} | ${r.size === 200 ? '200 B' : '2 KB'} | ${r.mode} | ${fmt(r.count)} | ${fmt(r.rps)} | ${r.mbs.toFixed(1)} | ${fmt(r.kinesisRecords)} | ${fmt(r.calls)} |`,
+  );
+}
+for (const name of ['kinesalite', 'kinesis-local']) {
+  for (const size of [200, 2048]) {
+    const p = rows.find((r) => r.emulator === name && r.size === size && r.mode === 'plain');
+    const a = rows.find((r) => r.emulator === name && r.size === size && r.mode === 'aggregate');
+    if (p && a)
+      console.log(
+        `\n${name}, ${size === 200 ? '200 B' : '2 KB'}: aggregation ×${(a.rps / p.rps).toFixed(1)}`,
+      );
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * One produce run: input file → wire records → (KPL aggregates) → PutRecords batches → sender,
+ * with backpressure (reading waits while too many bytes are queued or in flight), --rate, and a
+ * summary that accounts for every record: read = sent + failed + bad + not sent after a stop.
+ *
+ * Routing: records are grouped by the shard their key hashes to (ListShards at the start). With
+ * a partition key field or explicit hash key, each shard is a lane with one call in flight, so
+ * records of a key arrive in input order; an aggregate holds records of one shard only and is
+ * routed there by that shard's starting hash key. With the default keys (the record's ordinal:
+ * unique, spread evenly by the MD5 hash) there is no order to keep: one lane, many calls.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { FloeError, isFloeError } from '../errors.js';
+import {
+  chunkReader,
+  decodeText,
+  formatFromFirstChar,
+  formatFromPath,
+  openInput,
+  RejectedRowsWriter,
+  type RecordFormat,
+} from '../records/index.js';
+import { PutBatcher } from './batcher.js';
+import { RecordEncoder, isBad, type BadRecord } from './encode.js';
+import type { PutBatch, PutEntry, UserRecord } from './entry.js';
+import { FailedRecordsWriter } from './files.js';
+import { hashKeyOf, ShardMap } from './hash.js';
+import type { KinesisApi, PutResultEntry } from './kinesis.js';
+import { AggregateBuilder } from './kpl.js';
+import { MAX_RECORD_BYTES, recordSize } from './limits.js';
+import { Progress, type ProgressState } from './progress.js';
+import { RateLimiter } from './rate.js';
+import { Sender } from './sender.js';
+import type { Writable } from 'node:stream';
+
+export interface ProduceSettings {
+  /** A path, or `-` for stdin. */
+  input: string;
+  stream: string;
+  format?: RecordFormat | undefined;
+  delimiter?: string | undefined;
+  quote?: string | undefined;
+  partitionKeyField?: string | undefined;
+  explicitHashKey?: string | undefined;
+  aggregate: boolean;
+  /** Records per second; undefined: as fast as the stream takes them. */
+  rate?: number | undefined;
+  /** Bad input records allowed; the next one stops the run. */
+  maxBadRecords: number;
+  badRecordsPath: string;
+  failedRecordsPath: string;
+  /** PutRecords calls in flight at most (default 8). */
+  concurrency?: number;
+  /** Retries per entry after a retryable failure (default 8). */
+  maxRetries?: number;
+  /** A partial batch or aggregate waits at most this long for company (default 100 ms). */
+  lingerMs?: number;
+  /** Bytes queued + in flight before reading pauses (default 64 MiB). */
+  maxBufferedBytes?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface ProduceDeps {
+  api: KinesisApi;
+  stdin?: Readable;
+  /** Where progress goes (stderr); none: no progress. */
+  progress?: { out: Writable; tty: boolean; intervalMs?: number };
+  /** Called for every delivered entry (tests). */
+  onSent?: (entry: PutEntry, result: PutResultEntry) => void;
+  /** Warnings (e.g. no shard map): one line each. */
+  warn?: (message: string) => void;
+}
+
+export interface ProduceSummary {
+  stream: string;
+  input: string;
+  format: RecordFormat;
+  aggregate: boolean;
+  /** User records read from the input (good and bad). */
+  read: number;
+  sent: number;
+  /** User-record sends repeated after a retryable failure. */
+  retried: number;
+  /** Records the service did not take after all retries (in the failed-records file). */
+  failed: number;
+  /** Malformed or oversized input records (in the bad-records file). */
+  bad: number;
+  /** Records read but never sent because the run stopped early. */
+  unsent: number;
+  /** Payload bytes delivered. */
+  bytes: number;
+  kinesisRecords: number;
+  calls: number;
+  retriedKinesisRecords: number;
+  errors: Record<string, number>;
+  elapsedMs: number;
+  recordsPerSecond: number;
+  mbPerSecond: number;
+  shards: number;
+  badRecordsFile: string | null;
+  failedRecordsFile: string | null;
+  /** Why the run stopped early, if it did (too many bad records, unreadable input, fatal call error). */
+  error: string | null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Lane {
+  readonly index: number;
+  readonly batcher: PutBatcher;
+  agg: AggregateBuilder | undefined;
+  aggFirst: UserRecord | undefined;
+  aggAt: number;
+  /** Routing for this lane's aggregates (the shard's start), when keyed. */
+  readonly hashKey: string | undefined;
+}
+
+/** The input's text chunks, its format, and a byte counter for progress. */
+async function openText(
+  settings: ProduceSettings,
+  stdin: Readable | undefined,
+  counter: { bytes: number },
+): Promise<{ format: RecordFormat; text: AsyncIterator<string> }> {
+  const path = settings.input;
+  const name = path === '-' ? 'stdin' : path;
+  const raw: Readable =
+    path === '-' ? (stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
+  async function* counted(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of raw as AsyncIterable<Buffer>) {
+        counter.bytes += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') throw new FloeError('not-found', `input file not found: ${name}`);
+      throw new FloeError('input', `cannot read ${name}: ${e.message}`, { cause: err });
+    }
+  }
+  // openInput gunzips by magic bytes; handing it the counted stream keeps % on compressed bytes.
+  const bytes = openInput('-', { stdin: Readable.from(counted(), { objectMode: false }) });
+  const it = decodeText(bytes as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const head: string[] = [];
+  let first: string | undefined;
+  let ended = false;
+  try {
+    while (first === undefined) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      const m = /[^\s\ufeff]/.exec(r.value);
+      if (m) first = m[0];
+    }
+  } catch (err) {
+    throw renameInput(err, name);
+  }
+  let format = settings.format ?? formatFromPath(path) ?? formatFromFirstChar(first);
+  if (format === 'json' && first === '{') format = 'ndjson';
+  const text = (async function* (): AsyncGenerator<string> {
+    yield* head;
+    if (ended) return;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } catch (err) {
+      throw renameInput(err, name);
+    }
+  })();
+  return { format, text };
+}
+
+/** openInput names stdin in its messages; say the file's name instead. */
+function renameInput(err: unknown, name: string): unknown {
+  if (isFloeError(err) && name !== 'stdin' && err.message.startsWith('stdin')) {
+    return new FloeError(err.kind, name + err.message.slice('stdin'.length), { cause: err });
+  }
+  return err;
+}
+
+async function shardMapFor(
+  api: KinesisApi,
+  stream: string,
+  warn: (m: string) => void,
+): Promise<ShardMap | undefined> {
+  let shards;
+  try {
+    shards = await api.listShards(stream);
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name === 'ResourceNotFoundException') {
+      throw new FloeError('not-found', `stream "${stream}" not found`, { cause: err });
+    }
+    if (name === 'AccessDeniedException') {
+      warn(`floe produce: cannot list the shards of "${stream}" (AccessDenied); sending without a shard map`);
+      return undefined;
+    }
+    throw new FloeError('io', `cannot list the shards of stream "${stream}": ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (shards.length === 0) throw new FloeError('input', `stream "${stream}" has no open shards`);
+  return new ShardMap(shards);
+}
+
+export async function produce(settings: ProduceSettings, deps: ProduceDeps): Promise<ProduceSummary> {
+  const started = performance.now();
+  const warn = deps.warn ?? (() => undefined);
+  const name = settings.input === '-' ? 'stdin' : settings.input;
+  const inputTotal = settings.input === '-' ? undefined : await statSize(settings.input, name);
+  const map = await shardMapFor(deps.api, settings.stream, warn);
+  const keyed = settings.partitionKeyField !== undefined || settings.explicitHashKey !== undefined;
+  const concurrency = settings.concurrency ?? 8;
+  const lingerMs = settings.lingerMs ?? 100;
+  const maxBuffered = settings.maxBufferedBytes ?? 64 * 1024 * 1024;
+
+  // Lanes: keyed → one per shard (one call in flight each: per-key order); else one shared lane.
+  const laneCount = keyed && map ? map.shards.length : 1;
+  const lanes: Lane[] = [];
+  for (let i = 0; i < laneCount; i++) {
+    lanes.push({
+      index: i,
+      batcher: new PutBatcher(),
+      agg: undefined,
+      aggFirst: undefined,
+      aggAt: 0,
+      hashKey: keyed
+        ? (settings.explicitHashKey ?? (map ? (map.shards[i]?.start ?? 0n).toString() : '0'))
+        : undefined,
+    });
+  }
+  if (keyed && settings.aggregate && !map && settings.explicitHashKey === undefined) {
+    warn('floe produce: without a shard map every aggregate goes to the shard owning hash key 0');
+  }
+
+  const failedWriter = new FailedRecordsWriter(settings.failedRecordsPath);
+  const badWriter = new RejectedRowsWriter(settings.badRecordsPath);
+  const sender = new Sender({
+    api: deps.api,
+    stream: settings.stream,
+    concurrency,
+    lanes: lanes.map(() => (keyed ? 1 : concurrency)),
+    maxRetries: settings.maxRetries ?? 8,
+    ...(settings.backoffBaseMs !== undefined ? { backoffBaseMs: settings.backoffBaseMs } : {}),
+    ...(settings.backoffMaxMs !== undefined ? { backoffMaxMs: settings.backoffMaxMs } : {}),
+    onFailed: (entry, code, message) => failedWriter.write(entry, code, message),
+    ...(deps.onSent ? { onSent: deps.onSent } : {}),
+  });
+
+  const counter = { bytes: 0 };
+  let read = 0;
+  let bad = 0;
+  let unsent = 0;
+  let stopError: FloeError | undefined;
+  let format: RecordFormat = settings.format ?? 'csv';
+
+  const state = (): ProgressState => ({
+    read,
+    sent: sender.stats.sent,
+    failed: sender.stats.failed,
+    bad,
+    retried: sender.stats.retried,
+    bytesSent: sender.stats.sentBytes,
+    inputBytes: counter.bytes,
+    inputTotal,
+    elapsedMs: performance.now() - started,
+  });
+  const progress = deps.progress
+    ? new Progress(deps.progress.out, deps.progress.tty, state, deps.progress.intervalMs)
+    : undefined;
+
+  const laneOf = (r: UserRecord): Lane => {
+    if (lanes.length === 1) return lanes[0] as Lane;
+    const hash = r.explicitHashKey !== undefined ? BigInt(r.explicitHashKey) : hashKeyOf(r.partitionKey);
+    return lanes[(map as ShardMap).indexOf(hash)] as Lane;
+  };
+  const submit = (lane: Lane, batches: PutBatch[]): void => {
+    for (const b of batches) sender.submit(lane.index, b);
+  };
+  const plainEntry = (r: UserRecord): PutEntry => ({
+    data: r.data,
+    partitionKey: r.partitionKey,
+    explicitHashKey: r.explicitHashKey,
+    size: recordSize(r.data, r.partitionKey),
+    records: [r],
+    attempts: 0,
+  });
+  const flushAgg = (lane: Lane, now: number): void => {
+    const agg = lane.agg;
+    const first = lane.aggFirst;
+    if (!agg || !first) return;
+    lane.agg = undefined;
+    lane.aggFirst = undefined;
+    const records = aggRecords.get(lane) ?? [];
+    aggRecords.delete(lane);
+    const data = agg.encode();
+    const entry: PutEntry = {
+      data,
+      partitionKey: first.partitionKey,
+      explicitHashKey: lane.hashKey,
+      size: recordSize(data, first.partitionKey),
+      records,
+      attempts: 0,
+    };
+    submit(lane, lane.batcher.add(entry, now));
+  };
+  const aggRecords = new Map<Lane, UserRecord[]>();
+  const route = (r: UserRecord, now: number): void => {
+    const lane = laneOf(r);
+    if (!settings.aggregate) {
+      submit(lane, lane.batcher.add(plainEntry(r), now));
+      return;
+    }
+    // The aggregate's Kinesis record is keyed by its first user record: that key counts too.
+    const limitFor = (first: UserRecord): number =>
+      MAX_RECORD_BYTES - Buffer.byteLength(first.partitionKey, 'utf8');
+    if (lane.agg && lane.aggFirst && lane.agg.sizeWith(r) > limitFor(lane.aggFirst)) flushAgg(lane, now);
+    if (!lane.agg) {
+      const agg = new AggregateBuilder();
+      if (agg.sizeWith(r) > limitFor(r)) {
+        // Too big to wrap (within a few bytes of 1 MiB): it goes as a plain record, which
+        // de-aggregating consumers pass through unchanged.
+        submit(lane, lane.batcher.add(plainEntry(r), now));
+        return;
+      }
+      lane.agg = agg;
+      lane.aggFirst = r;
+      lane.aggAt = now;
+      aggRecords.set(lane, []);
+    }
+    lane.agg.add(r);
+    (aggRecords.get(lane) as UserRecord[]).push(r);
+  };
+  const flushLane = (lane: Lane, now: number): void => {
+    flushAgg(lane, now);
+    const b = lane.batcher.flush();
+    if (b) sender.submit(lane.index, b);
+  };
+  const flushStale = (): void => {
+    const now = performance.now();
+    for (const lane of lanes) {
+      if (lane.agg && now - lane.aggAt >= lingerMs) flushAgg(lane, now);
+      if (lane.batcher.pendingCount > 0 && now - lane.batcher.firstAt >= lingerMs) {
+        const b = lane.batcher.flush();
+        if (b) sender.submit(lane.index, b);
+      }
+    }
+  };
+  /** Bytes sitting in partial batches/aggregates: they count against the buffer too. */
+  const pendingBytes = (): number =>
+    lanes.reduce((n, l) => n + l.batcher.pendingBytes + (l.agg ? l.agg.size : 0), 0);
+
+  const onBad = async (b: BadRecord): Promise<void> => {
+    bad++;
+    await badWriter.write({ line: b.line, reasons: [b.reason], raw: b.raw });
+    if (bad > settings.maxBadRecords) {
+      stopError = new FloeError(
+        'input',
+        `${name} line ${b.line}: ${b.reason} (bad record ${bad}, more than --max-bad-records ${settings.maxBadRecords}); stopped reading`,
+      );
+    }
+  };
+
+  const rate = settings.rate !== undefined ? new RateLimiter(settings.rate) : undefined;
+  const lingerTimer = setInterval(flushStale, Math.max(5, lingerMs / 2));
+  lingerTimer.unref();
+  progress?.start();
+  let text: AsyncIterator<string> | undefined;
+  try {
+    const opened = await openText(settings, deps.stdin, counter);
+    format = opened.format;
+    text = opened.text;
+    const reader = chunkReader(format, {
+      name,
+      ...(format === 'csv' && settings.delimiter ? { delimiter: settings.delimiter } : {}),
+      ...(format === 'csv' && settings.quote ? { quote: settings.quote } : {}),
+    });
+    const encoder = new RecordEncoder({
+      partitionKeyField: settings.partitionKeyField,
+      explicitHashKey: settings.explicitHashKey,
+    });
+    let ended = false;
+    while (!ended && !stopError && !sender.fatal) {
+      let fatalInput: unknown;
+      try {
+        const r = await text.next();
+        if (r.done) {
+          ended = true;
+          reader.push('', true, encoder);
+        } else reader.push(r.value, false, encoder);
+      } catch (err) {
+        fatalInput = err;
+      }
+      const out = encoder.out;
+      encoder.out = [];
+      for (let i = 0; i < out.length; i++) {
+        const e = out[i]!;
+        if (stopError || sender.fatal) {
+          unsent += out.length - i;
+          break;
+        }
+        read++;
+        if (isBad(e)) {
+          await onBad(e);
+          continue;
+        }
+        if (rate) {
+          const wait = rate.take(1);
+          if (wait > 0) await sleep(wait);
+        }
+        route(e, performance.now());
+        if (sender.bufferedBytes + pendingBytes() > maxBuffered) {
+          if (pendingBytes() > maxBuffered / 2) for (const l of lanes) flushLane(l, performance.now());
+          await sender.waitForRoom(maxBuffered / 2);
+        }
+      }
+      if (fatalInput !== undefined && !stopError) {
+        // Broken quoting or a malformed JSON array: later record boundaries are unknowable.
+        const err = renameInput(fatalInput, name);
+        if (!isFloeError(err, 'input')) throw err;
+        const m = /line (\d+)/.exec(err.message);
+        read++;
+        bad++;
+        await badWriter.write({ line: m ? Number(m[1]) : 0, reasons: [err.message], raw: '' });
+        stopError = new FloeError('input', `${err.message}; stopped reading`);
+      }
+      flushStale();
+      await sender.waitForRoom(maxBuffered);
+    }
+    for (const lane of lanes) flushLane(lane, performance.now());
+    await sender.drain();
+  } finally {
+    clearInterval(lingerTimer);
+    progress?.stop();
+    await text?.return?.(undefined).catch(() => undefined);
+    // Whatever is still queued after an unexpected error must not vanish: it is written as failed.
+    if (!sender.idle) {
+      sender.abort('Aborted', 'the run stopped before this record was sent');
+      await sender.drain().catch(() => undefined);
+    }
+    await failedWriter.close();
+    await badWriter.close();
+  }
+  const elapsedMs = performance.now() - started;
+  const s = sender.stats;
+  const err = sender.fatal ?? stopError;
+  return {
+    stream: settings.stream,
+    input: name,
+    format,
+    aggregate: settings.aggregate,
+    read,
+    sent: s.sent,
+    retried: s.retried,
+    failed: s.failed,
+    bad,
+    unsent,
+    bytes: s.sentBytes,
+    kinesisRecords: s.sentEntries,
+    calls: s.calls,
+    retriedKinesisRecords: s.retriedEntries,
+    errors: s.errors,
+    elapsedMs,
+    recordsPerSecond: elapsedMs > 0 ? s.sent / (elapsedMs / 1000) : 0,
+    mbPerSecond: elapsedMs > 0 ? s.sentBytes / 1e6 / (elapsedMs / 1000) : 0,
+    shards: map ? map.shards.length : 0,
+    badRecordsFile: badWriter.count > 0 ? settings.badRecordsPath : null,
+    failedRecordsFile: failedWriter.count > 0 ? settings.failedRecordsPath : null,
+    error: err ? err.message : null,
+  };
+}
+
+async function statSize(path: string, name: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new FloeError('input', `${name} is not a file`);
+    return info.size;
+  } catch (err) {
+    if (isFloeError(err)) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FloeError('not-found', `input file not found: ${name}`);
+    throw new FloeError('input', `cannot read ${name}: ${(err as Error).message}`);
+  }
+}
