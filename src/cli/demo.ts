@@ -36,7 +36,7 @@ export async function demoCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
     table: parseTableIdentifier('demo.nyc311'),
     schemaPath: join(examples, 'nyc311.schema.json'),
     partition: 'day(created_date)',
-    warehouse,
+    catalog: { catalog: 'file', warehouse },
     maxBadRows: Infinity,
     rejectedPath: local
       ? join(warehouse, 'demo.nyc311.rejected.ndjson')
@@ -46,5 +46,5 @@ export async function demoCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
     json: false,
   });
   write(ctx.stdout, summaryText(summary) + '\n');
-  return inspectCommand(ctx, { positionals: ['demo.nyc311'], values: { warehouse }, help: false });
+  return inspectCommand(ctx, { positionals: ['demo.nyc311'], values: { warehouse, catalog: 'file' }, help: false });
 }

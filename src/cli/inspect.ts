@@ -13,20 +13,16 @@ import { parseTransform } from '../iceberg/spec/transforms.js';
 import { isPrimitive, type Value } from '../iceberg/spec/types.js';
 import type { FileIO } from '../iceberg/io/fileio.js';
 import { intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
-import { openCatalog, resolveWarehouse, write, type CliContext } from './context.js';
+import { CATALOG_OPTIONS, catalogLabel, catalogOptions, openCatalog, write, type CliContext } from './context.js';
 import { formatBytes, formatCount, schemaLines, specLines, toJsonText } from './format.js';
 
 export const tablesSpec: CommandSpec = {
   name: 'tables',
   summary: 'List the tables of a warehouse, one ns.name per line.',
-  usage: '[--warehouse <dir>] [--json]',
+  usage: '[--warehouse <dir>] [--catalog <kind>] [--json]',
   positionals: [],
   options: {
-    warehouse: {
-      type: 'string',
-      valueName: '<dir|s3://…>',
-      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
-    },
+    ...CATALOG_OPTIONS,
     json: { type: 'boolean', description: 'print a JSON array of names' },
   },
 };
@@ -35,14 +31,10 @@ export const inspectSpec: CommandSpec = {
   name: 'inspect',
   summary:
     'Show a table: schema, partition spec, properties, snapshots with summaries, data files of the current snapshot.',
-  usage: '<ns.name> [--warehouse <dir>] [--json] [--files <N>]',
+  usage: '<ns.name> [--warehouse <dir>] [--catalog <kind>] [--json] [--files <N>]',
   positionals: [{ name: '<ns.name>', required: true }],
   options: {
-    warehouse: {
-      type: 'string',
-      valueName: '<dir|s3://…>',
-      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
-    },
+    ...CATALOG_OPTIONS,
     json: { type: 'boolean', description: 'print everything as JSON (int64 ids as strings)' },
     files: {
       type: 'string',
@@ -65,10 +57,10 @@ async function allTables(catalog: Catalog): Promise<TableIdentifier[]> {
 }
 
 export async function tablesCommand(ctx: CliContext, args: ParsedArgs): Promise<number> {
-  const warehouse = resolveWarehouse(ctx, args.values.warehouse as string | undefined);
-  const tables = (await allTables(openCatalog(ctx, warehouse))).map(identifierToString);
+  const options = catalogOptions(ctx, args.values);
+  const tables = (await allTables(openCatalog(ctx, options))).map(identifierToString);
   if (args.values.json === true) write(ctx.stdout, JSON.stringify(tables));
-  else if (tables.length === 0) write(ctx.stderr, `floe: no tables in ${warehouse}`);
+  else if (tables.length === 0) write(ctx.stderr, `floe: no tables in ${catalogLabel(options)}`);
   else write(ctx.stdout, tables.join('\n'));
   return 0;
 }
@@ -128,8 +120,7 @@ export async function inspectCommand(ctx: CliContext, args: ParsedArgs): Promise
   }
   const fileLimit =
     args.values.files === undefined ? 20 : intOption(inspectSpec, 'files', args.values.files as string);
-  const warehouse = resolveWarehouse(ctx, args.values.warehouse as string | undefined);
-  const loaded = await openCatalog(ctx, warehouse).loadTable(id);
+  const loaded = await openCatalog(ctx, catalogOptions(ctx, args.values)).loadTable(id);
   const { metadata } = loaded;
   const schema = currentSchema(metadata);
   const spec = metadata.partitionSpecs.find((s) => s.specId === metadata.defaultSpecId);

@@ -38,7 +38,8 @@ import {
   type SourceRecord,
 } from '../records/index.js';
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
-import { openCatalog, resolveWarehouse, write, type CliContext } from './context.js';
+import type { CatalogOptions } from '../catalog/index.js';
+import { CATALOG_OPTIONS, catalogOptions, openCatalog, write, type CliContext } from './context.js';
 import { formatBytes, formatCount, formatSeconds, schemaLines, toJsonText } from './format.js';
 
 const CODECS: readonly ParquetCodec[] = ['zstd', 'snappy', 'gzip', 'uncompressed'];
@@ -66,11 +67,7 @@ export const loadSpec: CommandSpec = {
       valueName: '<spec>',
       description: "partition spec for a new table, e.g. 'day(created_date), bucket(16, id)'",
     },
-    warehouse: {
-      type: 'string',
-      valueName: '<dir|s3://…>',
-      description: 'warehouse root (default $FLOE_WAREHOUSE or ./warehouse)',
-    },
+    ...CATALOG_OPTIONS,
     format: {
       type: 'string',
       valueName: '<csv|json|ndjson>',
@@ -123,7 +120,7 @@ export interface LoadSettings {
   table: TableIdentifier;
   schemaPath?: string;
   partition?: string;
-  warehouse: string;
+  catalog: CatalogOptions;
   format?: RecordFormat;
   delimiter?: string;
   quote?: string;
@@ -185,7 +182,7 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   const settings: LoadSettings = {
     input,
     table,
-    warehouse: resolveWarehouse(ctx, v.warehouse as string | undefined),
+    catalog: catalogOptions(ctx, v),
     maxBadRows,
     rejectedPath: resolve(
       ctx.cwd,
@@ -286,7 +283,7 @@ export async function runLoad(
   const name = settings.input === '-' ? 'stdin' : settings.input;
   await checkInput(settings.input);
   const fileSchema = settings.schemaPath ? await readSchemaFile(settings.schemaPath) : undefined;
-  const catalog = openCatalog(ctx, settings.warehouse);
+  const catalog = openCatalog(ctx, settings.catalog);
   const exists = await catalog.tableExists(settings.table);
   let table = exists ? await Table.load(catalog, settings.table) : undefined;
 

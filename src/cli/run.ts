@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FloeError, isFloeError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
-import { packageRoot, write, type CliContext } from './context.js';
+import { CATALOG_ENV_HELP, packageRoot, write, type CliContext } from './context.js';
 import { demoCommand, demoSpec } from './demo.js';
 import { inspectCommand, inspectSpec, tablesCommand, tablesSpec } from './inspect.js';
 import { loadCommand, loadSpec } from './load.js';
@@ -47,6 +47,7 @@ function mainHelp(): string {
     `  ${'help'.padEnd(width)}help for a command: floe help <command>`,
     '',
     'Environment: FLOE_WAREHOUSE (default warehouse), FLOE_DEBUG=1 (stack traces).',
+    CATALOG_ENV_HELP,
     '',
   ].join('\n');
 }

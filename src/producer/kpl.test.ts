@@ -66,7 +66,7 @@ describe('KPL aggregation encoder', () => {
         fc.array(recordArb, { minLength: 1, maxLength: 60 }),
         fc.boolean(),
         (generated, withEhk) => {
-          const records = generated.map((r) =>
+          const records: AggregateInput[] = generated.map((r) =>
             withEhk
               ? { ...r, explicitHashKey: r.explicitHashKey ?? '7' }
               : { partitionKey: r.partitionKey, data: r.data },

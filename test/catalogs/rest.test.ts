@@ -2,6 +2,7 @@
  * The REST catalog against the Apache Iceberg REST fixture server (one JVM for this file), with a
  * recording proxy in front for auth headers, Idempotency-Key and lost commit responses.
  */
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,5 +169,50 @@ describe('REST catalog on the Iceberg REST fixture', () => {
     expect(isFloeError(noNs, 'usage')).toBe(true);
     expect(() => catalogFromOptions({ catalog: 'rest' })).toThrow(/needs a URI/);
     expect(() => catalogFromOptions({ catalog: 'hive' })).toThrow(/unknown catalog "hive"/);
+  });
+
+  it('the CLI loads into and inspects a REST catalog table (--catalog rest --uri)', async () => {
+    const main = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+    const examples = new URL('../../examples/', import.meta.url).pathname;
+    const floe = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        // Async spawn: the server is another process, but keep this test's event loop free anyway.
+        const child = spawn(process.execPath, [main, ...args], {
+          env: { ...process.env, FLOE_CATALOG: 'rest', FLOE_CATALOG_URI: server.uri, FLOE_WAREHOUSE: '' },
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => done({ code, out, err }));
+      });
+    const ns = `cli${n++}`;
+    const load = await floe([
+      'load',
+      `${examples}nyc311-sample.csv`,
+      '--table',
+      `${ns}.requests`,
+      '--schema',
+      `${examples}nyc311.schema.json`,
+      '--partition',
+      'day(created_date)',
+      '--max-bad-rows',
+      'unlimited',
+      '--rejected',
+      `${server.warehouse}/../rejected.ndjson`,
+      '--json',
+    ]);
+    expect(load.err).toBe('');
+    expect(load.code).toBe(0);
+    const summary = JSON.parse(load.out) as { rowsWritten: number };
+    expect(summary.rowsWritten).toBeGreaterThan(4000);
+    const listed = await floe(['tables', '--catalog', 'rest', '--uri', server.uri, '--json']);
+    expect(JSON.parse(listed.out)).toContain(`${ns}.requests`);
+    const inspected = await floe(['inspect', `${ns}.requests`, '--json']);
+    expect(inspected.code).toBe(0);
+    const info = JSON.parse(inspected.out) as { snapshots: { summary: Record<string, string> }[] };
+    expect(info.snapshots[0]!.summary['added-records']).toBe(String(summary.rowsWritten));
+    const table = await Table.load(new RestCatalog({ uri: server.uri }), { namespace: [ns], name: 'requests' });
+    expect((await table.readRows()).length).toBe(summary.rowsWritten);
   });
 });
