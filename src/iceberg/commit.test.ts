@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isFloeError } from '../errors.js';
 import type { TableRequirement, TableUpdate } from './catalog.js';
 import { applyUpdates, checkRequirements, expiredMetadataFiles } from './commit.js';
+import { newTableMetadata } from './spec/metadata.js';
 import type { Snapshot, TableMetadata } from './spec/model.js';
 import { Schema } from './spec/schema.js';
 import { t } from './spec/types.js';
@@ -433,5 +434,21 @@ describe('applyUpdates', () => {
     expect(next.metadataLog).toEqual([]);
     expect(next.currentSnapshotId).toBeNull();
     expect(() => applyUpdates(null, [{ action: 'add-schema', schema: schema0 }])).toThrow(/no location/);
+  });
+});
+
+describe('members floe does not model', () => {
+  it('are carried through a commit unchanged', () => {
+    const base = {
+      ...newTableMetadata({
+        schema: new Schema([{ id: 1, name: 'a', required: false, type: t.long }]),
+        location: '/w/t',
+      }),
+      extra: { statistics: [{ 'snapshot-id': 1 }] },
+    };
+    const next = applyUpdates(base, [{ action: 'set-properties', updates: { k: 'v' } }], {
+      nowMs: base.lastUpdatedMs + 1,
+    });
+    expect(next.extra).toEqual({ statistics: [{ 'snapshot-id': 1 }] });
   });
 });

@@ -423,6 +423,7 @@ export function applyUpdates(
     sortOrders,
     defaultSortOrderId,
     refs,
+    ...(base?.extra ? { extra: base.extra } : {}),
   };
 }
 

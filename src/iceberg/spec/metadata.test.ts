@@ -339,3 +339,24 @@ describe('snapshot and sort order JSON', () => {
     ).toThrow(/direction/);
   });
 });
+
+describe('members floe does not model', () => {
+  it('survive a read and write (statistics from another engine, unknown keys)', () => {
+    const base = newTableMetadata({
+      schema: new Schema([{ id: 1, name: 'a', required: false, type: t.long }]),
+      location: '/w/t',
+    });
+    const json = JSON.parse(tableMetadataToJson(base)) as Record<string, unknown>;
+    json['statistics'] = [
+      { 'snapshot-id': 1, 'statistics-path': '/w/t/stats.puffin', 'file-size-in-bytes': 10 },
+    ];
+    json['future-field'] = { x: [1, 2] };
+    const again = JSON.parse(tableMetadataToJson(tableMetadataFromJson(JSON.stringify(json)))) as Record<
+      string,
+      unknown
+    >;
+    expect(again['statistics']).toEqual(json['statistics']);
+    expect(again['future-field']).toEqual({ x: [1, 2] });
+    expect(again['partition-statistics']).toEqual([]);
+  });
+});

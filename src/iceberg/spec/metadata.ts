@@ -65,8 +65,35 @@ export function tableMetadataToJsonObject(m: TableMetadata): Record<string, unkn
     'partition-statistics': [],
     'snapshot-log': snapshotLogToJson(m.snapshotLog),
     'metadata-log': metadataLogToJson(m.metadataLog),
+    // What other writers put here (statistics files, newer fields) survives a floe commit.
+    ...m.extra,
   };
 }
+
+/** Top-level keys floe models; every other key is carried through unchanged in `extra`. */
+const MODELLED_KEYS = new Set([
+  'format-version',
+  'table-uuid',
+  'location',
+  'last-sequence-number',
+  'last-updated-ms',
+  'last-column-id',
+  'current-schema-id',
+  'schemas',
+  'schema',
+  'default-spec-id',
+  'partition-specs',
+  'partition-spec',
+  'last-partition-id',
+  'default-sort-order-id',
+  'sort-orders',
+  'properties',
+  'current-snapshot-id',
+  'refs',
+  'snapshots',
+  'snapshot-log',
+  'metadata-log',
+]);
 
 export function tableMetadataToJson(metadata: TableMetadata, options: MetadataJsonOptions = {}): string {
   return stringifyJson(tableMetadataToJsonObject(metadata), { indent: options.pretty ? 2 : 0 });
@@ -180,7 +207,26 @@ export function tableMetadataFromJsonObject(json: JsonValue | unknown): TableMet
     sortOrders,
     defaultSortOrderId,
     refs,
+    ...extraMembers(o),
   };
+}
+
+function extraMembers(o: Record<string, unknown>): { extra?: Record<string, unknown> } {
+  const extra: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, value] of Object.entries(o)) {
+    if (MODELLED_KEYS.has(key)) continue;
+    // Empty statistics lists are what floe writes itself; only carry real content.
+    if (
+      (key === 'statistics' || key === 'partition-statistics') &&
+      Array.isArray(value) &&
+      value.length === 0
+    )
+      continue;
+    setMember(extra, key, value);
+    any = true;
+  }
+  return any ? { extra } : {};
 }
 
 export interface NewTableOptions {

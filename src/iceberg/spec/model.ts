@@ -80,6 +80,11 @@ export interface TableMetadata {
   readonly sortOrders: readonly SortOrder[];
   readonly defaultSortOrderId: number;
   readonly refs: Readonly<Record<string, SnapshotRef>>;
+  /**
+   * Top-level metadata members floe does not model (e.g. `statistics` written by Spark), kept as
+   * parsed JSON so that a floe commit does not drop what other engines wrote.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export type FileFormat = 'PARQUET' | 'AVRO' | 'ORC';
