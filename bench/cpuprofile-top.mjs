@@ -7,7 +7,6 @@
  *
  * Also importable: summarizeProfile(profile, n) -> { totalMs, functions, files }.
  */
-/* global process, console, URL */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';

@@ -10,7 +10,6 @@
  * Number round trip, so nothing is rounded); timestamps and strings as JSON strings; an empty
  * cell as null. Keys follow the schema's field order.
  */
-/* global process */
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parse } from 'csv-parse';

@@ -1,4 +1,3 @@
-/* global process, performance, console */
 // Micro-benchmark of the Parquet data writer alone (no parsing, no commit), NYC-311-shaped rows.
 // Usage: npm run build && [REPEAT=3] [PREGEN=1] node bench/parquet-writer.mjs [rows=1000000] [codec=zstd|snappy|gzip|uncompressed|all] [extra]
 // Rows arrive as 10k-row column batches whose strings are fresh (JSON.parse'd), like decoder output;

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, setTimeout */
 /**
  * Producer benchmark: user records/s into kinesalite and kinesis-local (each a child process on
  * 127.0.0.1), with and without --aggregate, for 200-byte and 2 KB NDJSON records, through the

@@ -21,7 +21,6 @@
  * bench/csv-to-ndjson.mjs turns that CSV into NDJSON typed by examples/nyc311.schema.json. Both
  * are cached under .cache/bench/ and rebuilt when the generator, converter or schema change.
  */
-/* global process, console, Buffer, setTimeout, clearTimeout */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {

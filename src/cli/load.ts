@@ -378,19 +378,18 @@ export async function runLoad(
   const stats = newBatchStats();
   let snapshot: Snapshot | undefined;
   try {
-    const batches = source
-      .batches({
-        schema: table.schema,
-        batchRows: settings.batchRows,
-        stats,
-        inputName: name,
-        onReject: rejectPolicy({
-          maxBadRows: settings.maxBadRows,
-          writer: rejectedWriter,
-          limitName: '--max-bad-rows',
-        }),
-      })
-      [Symbol.asyncIterator]();
+    const batchIterable = source.batches({
+      schema: table.schema,
+      batchRows: settings.batchRows,
+      stats,
+      inputName: name,
+      onReject: rejectPolicy({
+        maxBadRows: settings.maxBadRows,
+        writer: rejectedWriter,
+        limitName: '--max-bad-rows',
+      }),
+    });
+    const batches = batchIterable[Symbol.asyncIterator]();
     // Peek: an input whose every row was rejected (within the limit) must not commit an empty snapshot.
     const firstBatch = await batches.next();
     if (firstBatch.done) {
