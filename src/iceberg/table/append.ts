@@ -34,6 +34,11 @@ export interface AppendCommitOptions {
 export interface AppendCommitResult {
   readonly table: LoadedTable;
   readonly snapshot: Snapshot;
+  /**
+   * The snapshot id was already committed by an earlier call (a retried batch): nothing was
+   * appended, and the files passed to this call are referenced by nothing.
+   */
+  readonly committedEarlier: boolean;
 }
 
 export function currentSnapshot(metadata: TableMetadata): Snapshot | undefined {
@@ -82,14 +87,19 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
 
   const uncertain: string[][] = []; // per attempt whose outcome is unknown: its merged manifests and list
   for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) {
-      loaded = await catalog.loadTable(loaded.identifier);
-      const applied = loaded.metadata.snapshots.find((s) => s.snapshotId === snapshotId);
-      if (applied) {
-        // An earlier attempt whose response was lost did commit: do not append twice.
-        await deleteQuietly(io, uncertain.filter((group) => !group.includes(applied.manifestList)).flat());
-        return { table: loaded, snapshot: applied };
-      }
+    if (attempt > 1) loaded = await catalog.loadTable(loaded.identifier);
+    const applied = loaded.metadata.snapshots.find((s) => s.snapshotId === snapshotId);
+    if (applied) {
+      // An earlier attempt (or an earlier call for the same batch) whose response was lost did
+      // commit: do not append twice.
+      await deleteQuietly(io, uncertain.filter((group) => !group.includes(applied.manifestList)).flat());
+      const earlier = uncertain.length === 0;
+      if (earlier)
+        await deleteQuietly(
+          io,
+          newManifests.map((m) => m.manifestPath),
+        );
+      return { table: loaded, snapshot: applied, committedEarlier: earlier };
     }
     const attemptFiles: string[] = [];
     try {
@@ -136,7 +146,7 @@ export async function commitAppend(options: AppendCommitOptions): Promise<Append
       ];
       const committed = await catalog.commitTable({ identifier: loaded.identifier, requirements, updates });
       await deleteQuietly(io, uncertain.flat());
-      return { table: committed, snapshot };
+      return { table: committed, snapshot, committedEarlier: false };
     } catch (err) {
       const error = isFloeError(err)
         ? err

@@ -12,6 +12,8 @@ import type { ColumnBatch } from '../writer/batch.js';
 import { createDataWriter, type DataWriterOptions } from '../writer/index.js';
 import { commitAppend, currentSchema, currentSnapshot, defaultSpec } from './append.js';
 import { newSnapshotId, randomUUID } from './ids.js';
+
+export { newSnapshotId } from './ids.js';
 import type { RetryPolicy } from './retry.js';
 
 export interface CreateOptions {
@@ -27,6 +29,12 @@ export interface AppendOptions {
   summary?: Record<string, string>;
   writer?: Partial<Pick<DataWriterOptions, 'codec' | 'targetFileSizeBytes'>>;
   retryPolicy?: RetryPolicy;
+  /**
+   * The id the snapshot will have (default: a new random one). Callers that must name things after
+   * the commit before it happens (the consumer's dead-letter files) choose it up front, and reuse it
+   * when they retry the same batch later, so an applied commit is recognised.
+   */
+  snapshotId?: bigint;
 }
 
 export interface ScanOptions {
@@ -145,17 +153,21 @@ export class Table {
   /** Commits already-written data files as one append snapshot, retrying conflicts. */
   async appendFiles(
     files: readonly DataFile[],
-    options: Pick<AppendOptions, 'summary' | 'retryPolicy'> = {},
+    options: Pick<AppendOptions, 'summary' | 'retryPolicy' | 'snapshotId'> = {},
   ): Promise<Snapshot> {
     const result = await commitAppend({
       catalog: this.catalog,
       table: this.loaded,
       files,
-      snapshotId: newSnapshotId(),
+      snapshotId: options.snapshotId ?? newSnapshotId(),
       ...(options.summary ? { summary: options.summary } : {}),
       ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     });
     this.loaded = result.table;
+    if (result.committedEarlier) {
+      // This batch was committed by an earlier call with the same snapshot id; these copies are orphans.
+      await Promise.all(files.map((f) => this.io.delete(f.filePath).catch(() => undefined)));
+    }
     return result.snapshot;
   }
 

@@ -10,7 +10,7 @@ import { parsePartitionSpec } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type Value } from '../spec/types.js';
 import type { ColumnBatch } from '../writer/batch.js';
-import { Table } from './index.js';
+import { newSnapshotId, Table } from './index.js';
 
 const schema = new Schema([
   { id: 1, name: 'id', required: true, type: t.long },
@@ -88,6 +88,28 @@ describe('Table', () => {
 
     // Time travel to the first snapshot.
     expect((await reloaded.readRows({ snapshotId: s1.snapshotId })).length).toBe(2);
+  });
+
+  it('commits with a snapshot id chosen up front, and recognises it when the same batch is retried', async () => {
+    const id = { namespace: ['db'], name: 'chosen' };
+    const table = await Table.create(catalog, { identifier: id, schema });
+    const snapshotId = newSnapshotId();
+    const snap = await table.append([batch([[1n, null, 'a']])], {
+      snapshotId,
+      summary: { 'floe.test': '1' },
+    });
+    expect(snap.snapshotId).toBe(snapshotId);
+    // The same batch again with the same id (a consumer retrying a batch whose commit did land):
+    // nothing is appended and the second copy's data file is removed.
+    const again = await (await Table.load(catalog, id)).append([batch([[1n, null, 'a']])], { snapshotId });
+    expect(again.snapshotId).toBe(snapshotId);
+    const fresh = await Table.load(catalog, id);
+    expect(fresh.metadata.snapshots).toHaveLength(1);
+    expect(await fresh.readRows()).toEqual([{ id: 1n, ts: null, name: 'a' }]);
+    const parquet = (await fresh.io.list(`${fresh.location}/data/`)).filter((f) =>
+      f.path.endsWith('.parquet'),
+    );
+    expect(parquet).toHaveLength(1);
   });
 
   it('retries a conflicting commit against the new head and keeps both appends', async () => {
