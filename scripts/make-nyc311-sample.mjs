@@ -206,9 +206,27 @@ function dirty(kind, i) {
       break; // no such date
     case 7:
       return [...r, 'extra']; // too many fields
+    // Rows that decode but break the example table's rules (examples/nyc311.rules.json):
+    case 8:
+      r[12] = 'NOWHERE';
+      break; // borough not in the whitelist
+    case 9:
+      r[13] = '39.2';
+      break; // latitude below 40
+    case 10:
+      r[14] = '-75.1';
+      break; // longitude below -74.3
+    case 11:
+      r[2] = '2024-01-01T00:00:00.000';
+      break; // closed before created
+    case 12:
+      r[12] = ` ${r[12].toLowerCase()} `;
+      break; // not dirty once cleaned: trimmed and upper-cased by the rules, then kept
   }
   return r;
 }
+
+const DIRTY_KINDS = 13;
 
 mkdirSync(dirname(out), { recursive: true });
 const stream = createWriteStream(out);
@@ -217,13 +235,13 @@ const put = async (fields) => {
 };
 await put(HEADER);
 const dupEvery = withDirt ? Math.floor(rows / 15) : 0;
-const dirtEvery = withDirt ? Math.floor(rows / 8) : 0;
+const dirtEvery = withDirt ? Math.floor(rows / DIRTY_KINDS) : 0;
 for (let i = 0; i < rows; i++) {
   const row = makeRow(i);
   await put(row);
   if (dupEvery && i % dupEvery === dupEvery - 1) await put(row); // an exact duplicate (a producer retry)
   if (dirtEvery && i % dirtEvery === Math.floor(dirtEvery / 2))
-    await put(dirty(Math.floor(i / dirtEvery) % 8, rows + i));
+    await put(dirty(Math.floor(i / dirtEvery) % DIRTY_KINDS, rows + i));
 }
 stream.end();
 await once(stream, 'finish');
