@@ -15,12 +15,31 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { produce, createKinesisClient, sdkKinesisApi } = await import(join(ROOT, 'dist/producer/index.js'));
-const quick = process.argv.includes('--quick');
+const MAIN = process.argv[1] === fileURLToPath(import.meta.url);
+const { values: opt } = parseArgs({
+  args: MAIN ? process.argv.slice(2) : [],
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    emulator: { type: 'string', multiple: true },
+    size: { type: 'string', multiple: true },
+    mode: { type: 'string', multiple: true },
+    scale: { type: 'string' },
+  },
+  strict: true,
+});
+const quick = opt.quick;
+const pickList = (given, all) => (given ? all.filter((x) => given.includes(String(x))) : all);
+const EMULATORS = pickList(opt.emulator, ['kinesalite', 'kinesis-local']);
+const SIZES = pickList(opt.size, [200, 2048]);
+const MODES = pickList(opt.mode, ['plain', 'aggregate']);
+const SCALE = (opt.scale ? Number(opt.scale) : 1) / (quick ? 10 : 1);
 
 const freePort = () =>
   new Promise((res, rej) => {
@@ -101,83 +120,105 @@ async function startEmulator(name) {
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'floe-bench-produce-'));
-function input(recordBytes, count) {
-  const path = join(dir, `r${recordBytes}-${count}.ndjson`);
-  const lines = [];
-  for (let i = 0; i < count; i++) {
-    const head = `{"id":${i},"ts":"2024-05-01T12:00:00Z","pad":"`;
-    lines.push(head + 'x'.repeat(Math.max(0, recordBytes - head.length - 2)) + '"}');
-  }
-  writeFileSync(path, lines.join('\n') + '\n');
-  return path;
-}
+if (MAIN) await main();
 
-// User records per run: enough for a few seconds each on this machine.
-const COUNTS = {
-  kinesalite: { plain: { 200: 20_000, 2048: 10_000 }, aggregate: { 200: 400_000, 2048: 60_000 } },
-  'kinesis-local': { plain: { 200: 5_000, 2048: 3_000 }, aggregate: { 200: 200_000, 2048: 30_000 } },
-};
-
-const rows = [];
-for (const name of ['kinesalite', 'kinesis-local']) {
-  const emu = await startEmulator(name);
-  try {
-    for (const size of [200, 2048]) {
-      for (const mode of ['plain', 'aggregate']) {
-        const count = Math.round(COUNTS[name][mode][size] / (quick ? 10 : 1));
-        const path = input(size, count);
-        const stream = await emu.stream(4);
-        const s = await produce(
-          {
-            input: path,
-            stream,
-            aggregate: mode === 'aggregate',
-            maxBadRecords: 0,
-            badRecordsPath: `${path}.bad`,
-            failedRecordsPath: `${path}.failed`,
-          },
-          { api: sdkKinesisApi(emu.client) },
-        );
-        if (s.sent !== count || s.failed > 0)
-          throw new Error(`${name} ${mode} ${size}: sent ${s.sent} of ${count}, failed ${s.failed}`);
-        rows.push({
-          emulator: name,
-          size,
-          mode,
-          count,
-          rps: s.recordsPerSecond,
-          mbs: s.mbPerSecond,
-          kinesisRecords: s.kinesisRecords,
-          calls: s.calls,
-          retried: s.retried,
-        });
-        console.error(
-          `${name} ${size} B ${mode}: ${count} records, ${Math.round(s.recordsPerSecond)} records/s, ${s.mbPerSecond.toFixed(1)} MB/s (${s.kinesisRecords} Kinesis records, ${s.calls} calls, ${s.retried} retried)`,
-        );
-      }
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-produce-'));
+  function input(recordBytes, count) {
+    const path = join(dir, `r${recordBytes}-${count}.ndjson`);
+    const lines = [];
+    for (let i = 0; i < count; i++) {
+      const head = `{"id":${i},"ts":"2024-05-01T12:00:00Z","pad":"`;
+      lines.push(head + 'x'.repeat(Math.max(0, recordBytes - head.length - 2)) + '"}');
     }
-  } finally {
-    emu.stop();
+    writeFileSync(path, lines.join('\n') + '\n');
+    return path;
   }
-}
-rmSync(dir, { recursive: true, force: true });
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log('| emulator | record size | mode | user records | records/s | MB/s | Kinesis records | calls |');
-console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) {
-  console.log(
-    `| ${r.emulator} | ${r.size === 200 ? '200 B' : '2 KB'} | ${r.mode} | ${fmt(r.count)} | ${fmt(r.rps)} | ${r.mbs.toFixed(1)} | ${fmt(r.kinesisRecords)} | ${fmt(r.calls)} |`,
-  );
-}
-for (const name of ['kinesalite', 'kinesis-local']) {
-  for (const size of [200, 2048]) {
-    const p = rows.find((r) => r.emulator === name && r.size === size && r.mode === 'plain');
-    const a = rows.find((r) => r.emulator === name && r.size === size && r.mode === 'aggregate');
-    if (p && a)
-      console.log(
-        `\n${name}, ${size === 200 ? '200 B' : '2 KB'}: aggregation ×${(a.rps / p.rps).toFixed(1)}`,
-      );
+  // User records per run: enough for a few seconds each on this machine.
+  const COUNTS = {
+    kinesalite: { plain: { 200: 20_000, 2048: 10_000 }, aggregate: { 200: 400_000, 2048: 60_000 } },
+    'kinesis-local': { plain: { 200: 5_000, 2048: 3_000 }, aggregate: { 200: 200_000, 2048: 30_000 } },
+  };
+
+  const rows = [];
+  for (const name of EMULATORS) {
+    const emu = await startEmulator(name);
+    try {
+      for (const size of SIZES) {
+        for (const mode of MODES) {
+          const count = Math.max(1, Math.round(COUNTS[name][mode][size] * SCALE));
+          const path = input(size, count);
+          const stream = await emu.stream(4);
+          const cpu0 = process.cpuUsage();
+          const s = await produce(
+            {
+              input: path,
+              stream,
+              aggregate: mode === 'aggregate',
+              maxBadRecords: 0,
+              badRecordsPath: `${path}.bad`,
+              failedRecordsPath: `${path}.failed`,
+            },
+            { api: sdkKinesisApi(emu.client) },
+          );
+          const cpu = process.cpuUsage(cpu0);
+          if (s.sent !== count || s.failed > 0)
+            throw new Error(`${name} ${mode} ${size}: sent ${s.sent} of ${count}, failed ${s.failed}`);
+          rows.push({
+            emulator: name,
+            size,
+            mode,
+            count,
+            rps: s.recordsPerSecond,
+            mbs: s.mbPerSecond,
+            kinesisRecords: s.kinesisRecords,
+            calls: s.calls,
+            retried: s.retried,
+            userS: cpu.user / 1e6,
+            sysS: cpu.system / 1e6,
+            wallS: s.elapsedMs / 1000,
+          });
+          console.error(
+            `${name} ${size} B ${mode}: ${count} records, ${Math.round(s.recordsPerSecond)} records/s, ${s.mbPerSecond.toFixed(1)} MB/s, user CPU ${(cpu.user / 1e6).toFixed(2)} s of ${(s.elapsedMs / 1000).toFixed(2)} s (${s.kinesisRecords} Kinesis records, ${s.calls} calls, ${s.retried} retried)`,
+          );
+        }
+      }
+    } finally {
+      emu.stop();
+    }
   }
+  rmSync(dir, { recursive: true, force: true });
+
+  if (opt.json) console.log(JSON.stringify({ rows }));
+  else console.log(produceMarkdown(rows));
+}
+
+/** The results as a Markdown table plus the aggregation factors (bench/run.js prints the same). */
+export function produceMarkdown(results) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const sizeName = (size) => (size === 200 ? '200 B' : '2 KB');
+  const out = [
+    '| emulator | record size | mode | user records | records/s (wall) | MB/s | producer CPU s (user+sys) | records per producer CPU-s | Kinesis records | calls |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const cpu = r.userS + r.sysS;
+    out.push(
+      `| ${r.emulator} | ${sizeName(r.size)} | ${r.mode} | ${fmt(r.count)} | ${fmt(r.rps)} | ${r.mbs.toFixed(1)} | ${cpu.toFixed(2)} | ${fmt(r.count / cpu)} | ${fmt(r.kinesisRecords)} | ${fmt(r.calls)} |`,
+    );
+  }
+  out.push('');
+  for (const name of ['kinesalite', 'kinesis-local']) {
+    for (const size of [200, 2048]) {
+      const p = results.find((r) => r.emulator === name && r.size === size && r.mode === 'plain');
+      const a = results.find((r) => r.emulator === name && r.size === size && r.mode === 'aggregate');
+      if (!p || !a) continue;
+      const target = size === 200 ? ` (target ≥ 20×: ${a.rps / p.rps >= 20 ? 'MET' : 'NOT MET'})` : '';
+      out.push(
+        `- ${name}, ${sizeName(size)}: aggregation raises user records/s ×${(a.rps / p.rps).toFixed(1)}${target}; the producer's own CPU would allow ${fmt(a.count / (a.userS + a.sysS))} records/s`,
+      );
+    }
+  }
+  return out.join('\n');
 }

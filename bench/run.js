@@ -7,6 +7,8 @@
  *   npm run bench                          1,000,000 rows, floe (CSV, NDJSON, ± day partitions) + PyIceberg
  *   npm run bench -- --rows 100000         quick run (BENCHMARKS.md untouched unless --write)
  *   npm run bench -- --only floe|pyiceberg one side only
+ *   npm run bench -- --only produce        only `floe produce` into kinesalite and kinesis-local
+ *                                          (bench/produce.mjs; rewrites its BENCHMARKS.md section)
  *   npm run bench -- --profile             also one floe NDJSON + CSV load under node --cpu-prof, hot spots printed
  *   npm run bench -- --keep                keep the warehouses under .cache/bench/run/
  *
@@ -57,7 +59,11 @@ const TARGET_PER_CORE = 200_000;
 const PARTITION = 'day(created_date)';
 const CHILD_TIMEOUT_MS = 10 * 60_000;
 
-const USAGE = `usage: npm run bench -- [--rows N] [--only floe|pyiceberg] [--profile] [--keep] [--write|--no-write]`;
+const USAGE = `usage: npm run bench -- [--rows N] [--only floe|pyiceberg|produce|load] [--profile] [--keep] [--write|--no-write]`;
+const PRODUCE_BENCH = join(ROOT, 'bench', 'produce.mjs');
+// The producer's section of BENCHMARKS.md sits between these, so either benchmark can be re-run alone.
+const PRODUCE_BEGIN = '<!-- bench/run.js: produce section -->';
+const PRODUCE_END = '<!-- bench/run.js: end of produce section -->';
 
 function options() {
   let parsed;
@@ -85,10 +91,13 @@ function options() {
   if (!Number.isSafeInteger(rows) || rows < 1)
     fail(`--rows must be a positive integer, got ${parsed.rows}\n${USAGE}`, 2);
   const only = parsed.only ?? 'all';
-  if (!['all', 'floe', 'pyiceberg'].includes(only))
-    fail(`--only must be floe or pyiceberg, got ${only}\n${USAGE}`, 2);
-  // A quick or one-sided run must not overwrite the published full figures by accident.
-  const write = parsed['no-write'] ? false : (parsed.write ?? (rows === FULL_ROWS && only === 'all'));
+  if (!['all', 'floe', 'pyiceberg', 'produce', 'load'].includes(only))
+    fail(`--only must be floe, pyiceberg, load or produce, got ${only}\n${USAGE}`, 2);
+  // A quick or one-sided run must not overwrite the published full figures by accident. The
+  // produce benchmark is one whole case (its counts are fixed), so it writes its own section.
+  const write = parsed['no-write']
+    ? false
+    : (parsed.write ?? ((rows === FULL_ROWS && (only === 'all' || only === 'load')) || only === 'produce'));
   return { rows, only, profile: parsed.profile, keep: parsed.keep, write };
 }
 
@@ -474,8 +483,73 @@ ${
 
 // ---- main ----------------------------------------------------------------------------------
 
+/** `floe produce` records/s (bench/produce.mjs in a child process, so its CPU is its own). */
+async function produceBench() {
+  log(
+    'floe produce into kinesalite and kinesis-local, ± --aggregate, 200 B and 2 KB records (a few minutes)',
+  );
+  const startedAt = new Date();
+  const res = await run(process.execPath, [PRODUCE_BENCH, '--json'], { timeoutMs: 30 * 60_000 });
+  const durationS = (Date.now() - startedAt.getTime()) / 1000;
+  const parsed = res.code === 0 ? parseJsonLine(res.stdout) : undefined;
+  if (!parsed?.rows)
+    return { ok: false, error: `exit ${res.code}: ${tail(res.stderr)}`, startedAt, durationS };
+  return { ok: true, rows: parsed.rows, startedAt, durationS };
+}
+
+async function produceSection(p) {
+  const date = p.startedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const body = p.ok
+    ? (await import(PRODUCE_BENCH)).produceMarkdown(p.rows)
+    : `FAILED (its figures are not results): ${p.error.replace(/\n/g, ' ')}`;
+  return `${PRODUCE_BEGIN}
+## \`floe produce\` into Kinesis emulators
+
+Command: \`npm run bench -- --only produce\` (bench/produce.mjs) — run ${date}, took ${fix(p.durationS / 60, 1)} min, load average ${loadavg()} after.
+
+${body}
+
+- Input: NDJSON records of the given size (\`{"id":…,"ts":…,"pad":"xxx…"}\`), default partition keys, a fresh 4-shard stream on an emulator started on 127.0.0.1 (kinesalite 3.3.3 in memory; kinesis-local 0.6.2), sent through the real SDK client by \`produce()\` from dist/ (what \`floe produce\` runs), 8 calls in flight. Every case checks that all records were sent and none failed.
+- records/s is user records delivered per second of the run's wall time, which on an emulator mostly measures the emulator (each plain entry is one stored record; an aggregate is ~5,000 200-byte records in one 1 MiB record). "records per producer CPU-s" is the producer's own ceiling: user records ÷ the producer process's CPU time (user + sys) during the run, the SDK's request serialisation and signing included; the emulator runs in another process.
+${PRODUCE_END}
+`;
+}
+
+/** BENCHMARKS.md with the produce section replaced (or added before the hand-written notes). */
+function withProduceSection(doc, section) {
+  const a = doc.indexOf(PRODUCE_BEGIN);
+  const b = doc.indexOf(PRODUCE_END);
+  if (a !== -1 && b > a) return doc.slice(0, a) + section + doc.slice(b + PRODUCE_END.length + 1);
+  const at = doc.indexOf(NOTES_MARKER);
+  if (at === -1) return `${doc}\n${section}\n${NOTES_MARKER}\n`;
+  return `${doc.slice(0, at)}${section}\n${doc.slice(at)}`;
+}
+
+function writeBenchmarks(text) {
+  writeFileSync(`${BENCHMARKS_MD}.tmp`, text);
+  renameSync(`${BENCHMARKS_MD}.tmp`, BENCHMARKS_MD);
+}
+
 async function main() {
   const opts = options();
+  if (opts.only === 'produce') {
+    if (!existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
+    const p = await produceBench();
+    if (p.ok) console.log(`\n${(await import(PRODUCE_BENCH)).produceMarkdown(p.rows)}`);
+    else console.log(`\nfloe produce benchmark FAILED: ${p.error}`);
+    if (opts.write) {
+      const old = existsSync(BENCHMARKS_MD)
+        ? readFileSync(BENCHMARKS_MD, 'utf8')
+        : `# Benchmarks\n\n${NOTES_MARKER}\n`;
+      writeBenchmarks(withProduceSection(old, await produceSection(p)));
+      console.log(`\nwrote the produce section of BENCHMARKS.md`);
+    }
+    if (!p.ok) process.exitCode = 1;
+    return;
+  }
+  // `all` adds the produce section on a full (written) run; `load` is the load benchmark alone.
+  const withProduce = opts.only === 'all' && opts.write;
+  if (opts.only === 'load') opts.only = 'all';
   const startedAt = new Date();
   const load = { before: loadavg(), after: '' };
   if (!existsSync(TIME)) fail(`${TIME} is needed to measure CPU time and peak RSS (apt-get install time)`);
@@ -552,11 +626,30 @@ async function main() {
     const old = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '';
     const at = old.indexOf(NOTES_MARKER);
     const notes = at === -1 ? `${NOTES_MARKER}\n` : old.slice(at);
-    writeFileSync(
-      `${BENCHMARKS_MD}.tmp`,
-      markdown({ rows: opts.rows, results, mach, py, startedAt, load, durationS }) + '\n' + notes,
+    // The produce section: measured now on a full run, else the one already in the file.
+    const a = old.indexOf(PRODUCE_BEGIN);
+    const b = old.indexOf(PRODUCE_END);
+    let produce = a !== -1 && b > a ? old.slice(a, b + PRODUCE_END.length + 1) : '';
+    if (withProduce) {
+      const p = await produceBench();
+      if (p.ok) console.log(`\n${(await import(PRODUCE_BENCH)).produceMarkdown(p.rows)}`);
+      else results.push({ side: 'produce', ok: false, error: p.error });
+      produce = await produceSection(p);
+    }
+    writeBenchmarks(
+      markdown({
+        rows: opts.rows,
+        results: results.filter((r) => r.side !== 'produce'),
+        mach,
+        py,
+        startedAt,
+        load,
+        durationS,
+      }) +
+        '\n' +
+        (produce ? `${produce}\n` : '') +
+        notes,
     );
-    renameSync(`${BENCHMARKS_MD}.tmp`, BENCHMARKS_MD);
     console.log(`\nwrote BENCHMARKS.md`);
   } else {
     console.log(`\nBENCHMARKS.md not updated (it holds the full run: npm run bench; --write forces)`);

@@ -104,8 +104,12 @@ Throttled records (ProvisionedThroughputExceededException, InternalFailure) are 
 exponential backoff; records still refused go to the failed-records file with their error code.
 Malformed input records go to the bad-records file with their line number and reason.
 
+Ctrl-C (SIGINT) or SIGTERM stops reading; the records already read are still sent (failures are
+not retried any more) and the summary is printed. A second signal writes every record Kinesis has
+not acknowledged to the failed-records file and ends the run at once.
+
 Exit codes: 0 every record delivered; 1 some record was not (failed, or the run stopped early);
-2 usage error.`,
+2 usage error; 130 / 143 interrupted by SIGINT / SIGTERM (the input was not read to its end).`,
 };
 
 function singleChar(name: string, value: string | undefined): string | undefined {
@@ -221,11 +225,55 @@ export function summaryLines(s: ProduceSummary): string[] {
     `  bad      ${formatCount(s.bad)}${s.badRecordsFile ? ` → ${s.badRecordsFile}` : ''}`,
   ];
   if (s.unsent > 0) lines.push(`  unsent   ${formatCount(s.unsent)} (read after the run stopped)`);
+  if (s.interrupted !== null)
+    lines.push(
+      `  stopped  by ${s.interrupted} after input line ${formatCount(s.lastLine)}: the rest of the input was not read`,
+    );
   lines.push(
     `  bytes    ${formatBytes(s.bytes)}`,
     `  elapsed  ${formatSeconds(s.elapsedMs)} (${formatCount(Math.round(s.recordsPerSecond))} records/s, ${(secs > 0 ? s.bytes / 1e6 / secs : 0).toFixed(1)} MB/s)`,
   );
   return lines;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Ctrl-C / SIGTERM: the first stops reading and lets what was read finish (no more retries);
+ * the second gives every unacknowledged record back to the failed-records file; a third exits
+ * at once. Returns the abort signals for produce() and a function that removes the handlers.
+ */
+function interruptHandlers(ctx: CliContext): {
+  stop: AbortSignal;
+  giveBack: AbortSignal;
+  remove: () => void;
+} {
+  const stop = new AbortController();
+  const giveBack = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      write(
+        ctx.stderr,
+        `floe: ${sig}: stopping; no more input is read, the records read are being sent (${sig} again: give them back to the failed-records file)`,
+      );
+      stop.abort(sig);
+    } else if (!giveBack.signal.aborted) {
+      write(ctx.stderr, `floe: ${sig} again: writing unacknowledged records to the failed-records file`);
+      giveBack.abort(sig);
+    } else {
+      process.exit(SIGNAL_EXIT[sig] ?? 1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stop: stop.signal,
+    giveBack: giveBack.signal,
+    remove: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** The run with an explicit Kinesis API (tests pass a fake or a client for an emulator). */
@@ -246,10 +294,13 @@ export async function runProduce(
     );
   const stderr = ctx.stderr as NodeJS.WriteStream;
   let summary: ProduceSummary;
+  const interrupts = interruptHandlers(ctx);
   try {
     summary = await produce(settings, {
       api: kinesis,
       stdin: ctx.stdin,
+      stop: interrupts.stop,
+      giveBack: interrupts.giveBack,
       warn: (m) => write(ctx.stderr, m),
       ...(settings.quiet ? {} : { progress: { out: ctx.stderr, tty: stderr.isTTY === true } }),
     });
@@ -265,6 +316,7 @@ export async function runProduce(
     }
     throw err;
   } finally {
+    interrupts.remove();
     if (!api) kinesis.close();
   }
   if (settings.json) write(ctx.stdout, toJsonText(summary));
@@ -277,6 +329,7 @@ export async function runProduce(
       `floe: ${formatCount(summary.failed)} records were not delivered; they are in ${summary.failedRecordsFile}`,
     );
   }
+  if (summary.interrupted !== null) return SIGNAL_EXIT[summary.interrupted] ?? 1;
   return summary.error !== null || undelivered > 0 ? 1 : 0;
 }
 

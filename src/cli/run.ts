@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FloeError, isFloeError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { CATALOG_ENV_HELP, packageRoot, write, type CliContext } from './context.js';
+import { consumeCommand, consumeSpec } from './consume.js';
 import { demoCommand, demoSpec } from './demo.js';
 import { inspectCommand, inspectSpec, tablesCommand, tablesSpec } from './inspect.js';
 import { loadCommand, loadSpec } from './load.js';
@@ -21,6 +22,7 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { spec: loadSpec, run: loadCommand },
   { spec: produceSpec, run: produceCommand },
+  { spec: consumeSpec, run: consumeCommand },
   { spec: tablesSpec, run: tablesCommand },
   { spec: inspectSpec, run: inspectCommand },
   { spec: demoSpec, run: demoCommand },

@@ -20,6 +20,8 @@ export interface PutEntry {
   readonly records: readonly UserRecord[];
   /** Sends so far that failed. */
   attempts: number;
+  /** An aggregate whose user records all carry the entry's partition key (the default keys). */
+  readonly sharedKey?: boolean;
 }
 
 export interface PutBatch {

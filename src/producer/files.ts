@@ -32,7 +32,7 @@ export class FailedRecordsWriter {
       this.count++;
       text +=
         `{"line":${r.line},"errorCode":${JSON.stringify(code)},"errorMessage":${JSON.stringify(message)},` +
-        `"attempts":${entry.attempts},"partitionKey":${JSON.stringify(r.partitionKey)},` +
+        `"attempts":${entry.attempts},"partitionKey":${JSON.stringify(entry.sharedKey ? entry.partitionKey : r.partitionKey)},` +
         (r.explicitHashKey !== undefined ? `"explicitHashKey":${JSON.stringify(r.explicitHashKey)},` : '') +
         `"record":${r.data.toString('utf8')}}\n`;
     }

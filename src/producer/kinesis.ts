@@ -120,6 +120,9 @@ function toRange(s: Shard): ShardRange {
 }
 
 export function sdkKinesisApi(client: KinesisClient): KinesisApi {
+  // close() aborts calls still in flight (an interrupted run gave their records back): destroying
+  // the client alone leaves their sockets, and the process, alive until the request timeout.
+  const inFlight = new AbortController();
   return {
     async putRecords(stream, entries) {
       const out = await client.send(
@@ -131,6 +134,7 @@ export function sdkKinesisApi(client: KinesisClient): KinesisApi {
             ...(e.explicitHashKey !== undefined ? { ExplicitHashKey: e.explicitHashKey } : {}),
           })),
         }),
+        { abortSignal: inFlight.signal },
       );
       const records = out.Records ?? [];
       if (records.length !== entries.length) {
@@ -161,6 +165,7 @@ export function sdkKinesisApi(client: KinesisClient): KinesisApi {
       return shards;
     },
     close() {
+      inFlight.abort();
       client.destroy();
     },
   };

@@ -113,3 +113,45 @@ describe('KPL aggregation encoder', () => {
     expect(decoded[299]?.partitionKey).toBe('k299');
   });
 });
+
+describe('AggregateBuilder.tryAdd and shared keys', () => {
+  it('with a shared key, every sub-record carries that key (one table entry) and decodes', () => {
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      partitionKey: `own${i}`,
+      data: Buffer.from(`{"i":${i}}`),
+    }));
+    const shared = encodeAggregate(records, { sharedKey: 'first' });
+    const own = encodeAggregate(records);
+    const decoded = decode(shared);
+    expect(decoded.map((d) => d.partitionKey)).toEqual(records.map(() => 'first'));
+    expect(decoded.map((d) => d.data.toString())).toEqual(records.map((r) => r.data.toString()));
+    expect(shared.length).toBeLessThan(own.length - 50 * 5);
+  });
+
+  it('adds a record only while the aggregate stays within the limit, exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.array(recordArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 30, max: 20_000 }),
+        fc.boolean(),
+        (records, limit, shared) => {
+          const b = new AggregateBuilder(shared ? { sharedKey: 'pk' } : {});
+          const kept: AggregateInput[] = [];
+          for (const r0 of records) {
+            const r = { partitionKey: r0.partitionKey, data: r0.data };
+            const fits = b.sizeWith(r) <= limit;
+            expect(b.tryAdd(r, limit)).toBe(fits);
+            if (fits) kept.push(r);
+            expect(b.size).toBeLessThanOrEqual(Math.max(limit, b.size));
+          }
+          expect(b.count).toBe(kept.length);
+          const bytes = b.encode();
+          expect(bytes.length).toBe(b.size);
+          if (kept.length > 0) expect(bytes.length).toBeLessThanOrEqual(limit);
+          expect(decode(bytes).map((d) => d.data)).toEqual(kept.map((r) => Buffer.from(r.data)));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

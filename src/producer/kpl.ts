@@ -50,42 +50,48 @@ function recordBodySize(pkIndex: number, ehkIndex: number | undefined, dataLengt
   );
 }
 
-class Writer {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-  varint(n: number): void {
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
+function writeVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
   }
-  bytes(tag: number, b: Uint8Array): void {
-    this.buf[this.pos++] = tag;
-    this.varint(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
+  buf[pos++] = n;
+  return pos;
 }
 
-interface Entry {
-  pk: number;
-  ehk: number | undefined;
-  data: Uint8Array;
-  bodySize: number;
+export interface AggregateOptions {
+  /**
+   * Every user record gets this partition key (one table entry) instead of its own. For the
+   * default keys, which mean nothing: the sub-records then hash to the shard the aggregate
+   * lands on, so de-aggregators that drop sub-records outside their shard's range (the KCL)
+   * keep them all, and no per-record key is hashed, stored or looked up.
+   */
+  sharedKey?: string | undefined;
 }
 
+/**
+ * Records are encoded into a growing buffer as they are added (no per-record objects); `encode`
+ * prepends the key tables and appends the MD5.
+ */
 export class AggregateBuilder {
   private readonly pkIndex = new Map<string, number>();
   private readonly ehkIndex = new Map<string, number>();
   private readonly pkTable: Buffer[] = [];
   private readonly ehkTable: Buffer[] = [];
-  private readonly entries: Entry[] = [];
+  private readonly sharedKey: string | undefined;
+  private recs: Buffer = Buffer.allocUnsafe(0);
+  private recsLength = 0;
+  private n = 0;
   /** Size of the protobuf body so far. */
   private bodySize = 0;
 
+  constructor(options: AggregateOptions = {}) {
+    this.sharedKey = options.sharedKey;
+    if (this.sharedKey !== undefined) this.keyIndex(this.sharedKey);
+  }
+
   get count(): number {
-    return this.entries.length;
+    return this.n;
   }
 
   /** The whole aggregate's size in bytes (magic + protobuf + MD5). */
@@ -95,15 +101,20 @@ export class AggregateBuilder {
 
   /** The aggregate's size if `r` were added. */
   sizeWith(r: AggregateInput): number {
-    return KPL_OVERHEAD + this.bodySize + this.growth(r);
+    return KPL_OVERHEAD + this.bodySize + this.growth(r, r.data.length);
   }
 
-  private growth(r: AggregateInput): number {
+  private pkOf(r: AggregateInput): string {
+    return this.sharedKey ?? r.partitionKey;
+  }
+
+  private growth(r: AggregateInput, dataLength: number): number {
     let grow = 0;
-    let pk = this.pkIndex.get(r.partitionKey);
+    const key = this.pkOf(r);
+    let pk = this.pkIndex.get(key);
     if (pk === undefined) {
       pk = this.pkTable.length;
-      grow += fieldSize(Buffer.byteLength(r.partitionKey, 'utf8'));
+      grow += fieldSize(Buffer.byteLength(key, 'utf8'));
     }
     let ehk: number | undefined;
     if (r.explicitHashKey !== undefined) {
@@ -113,54 +124,100 @@ export class AggregateBuilder {
         grow += fieldSize(Buffer.byteLength(r.explicitHashKey, 'utf8'));
       }
     }
-    return grow + fieldSize(recordBodySize(pk, ehk, r.data.length));
+    return grow + fieldSize(recordBodySize(pk, ehk, dataLength));
+  }
+
+  private keyIndex(key: string): number {
+    let pk = this.pkIndex.get(key);
+    if (pk === undefined) {
+      pk = this.pkTable.length;
+      const b = Buffer.from(key, 'utf8');
+      this.pkTable.push(b);
+      this.pkIndex.set(key, pk);
+      this.bodySize += fieldSize(b.length);
+    }
+    return pk;
   }
 
   add(r: AggregateInput): void {
-    let pk = this.pkIndex.get(r.partitionKey);
-    if (pk === undefined) {
-      pk = this.pkTable.length;
-      const b = Buffer.from(r.partitionKey, 'utf8');
-      this.pkTable.push(b);
-      this.pkIndex.set(r.partitionKey, pk);
-      this.bodySize += fieldSize(b.length);
-    }
+    this.tryAdd(r, Infinity);
+  }
+
+  /**
+   * Adds `r` if the aggregate then stays within `maxSize` bytes (the whole aggregate), in one
+   * pass; returns whether it did.
+   */
+  tryAdd(r: AggregateInput, maxSize: number): boolean {
+    const dataLength = r.data.length;
+    const key = this.pkOf(r);
+    let pk = this.sharedKey !== undefined ? 0 : this.pkIndex.get(key);
     let ehk: number | undefined;
-    if (r.explicitHashKey !== undefined) {
-      ehk = this.ehkIndex.get(r.explicitHashKey);
-      if (ehk === undefined) {
-        ehk = this.ehkTable.length;
-        const b = Buffer.from(r.explicitHashKey, 'utf8');
-        this.ehkTable.push(b);
-        this.ehkIndex.set(r.explicitHashKey, ehk);
-        this.bodySize += fieldSize(b.length);
+    if (pk === undefined || r.explicitHashKey !== undefined) {
+      // Rare paths (a new key or hash key): the general size computation.
+      if (KPL_OVERHEAD + this.bodySize + this.growth(r, dataLength) > maxSize) return false;
+      pk = this.keyIndex(key);
+      if (r.explicitHashKey !== undefined) {
+        ehk = this.ehkIndex.get(r.explicitHashKey);
+        if (ehk === undefined) {
+          ehk = this.ehkTable.length;
+          const b = Buffer.from(r.explicitHashKey, 'utf8');
+          this.ehkTable.push(b);
+          this.ehkIndex.set(r.explicitHashKey, ehk);
+          this.bodySize += fieldSize(b.length);
+        }
       }
     }
-    const bodySize = recordBodySize(pk, ehk, r.data.length);
-    this.entries.push({ pk, ehk, data: r.data, bodySize });
-    this.bodySize += fieldSize(bodySize);
+    const body = recordBodySize(pk, ehk, dataLength);
+    const field = fieldSize(body);
+    if (KPL_OVERHEAD + this.bodySize + field > maxSize) return false;
+    this.reserve(field);
+    const buf = this.recs;
+    let pos = this.recsLength;
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, body);
+    buf[pos++] = 0x08;
+    pos = writeVarint(buf, pos, pk);
+    if (ehk !== undefined) {
+      buf[pos++] = 0x10;
+      pos = writeVarint(buf, pos, ehk);
+    }
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, dataLength);
+    buf.set(r.data, pos);
+    this.recsLength = pos + dataLength;
+    this.bodySize += field;
+    this.n++;
+    return true;
+  }
+
+  /** Grows the record buffer geometrically: a lane's aggregate costs what it holds, not 1 MiB. */
+  private reserve(more: number): void {
+    const need = this.recsLength + more;
+    if (need <= this.recs.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.recs.length * 2, 64 * 1024));
+    this.recs.copy(next, 0, 0, this.recsLength);
+    this.recs = next;
   }
 
   /** The aggregate's bytes: magic, protobuf, MD5 of the protobuf. */
   encode(): Buffer {
     const out = Buffer.allocUnsafe(this.size);
     KPL_MAGIC.copy(out, 0);
-    const w = new Writer(out);
-    w.pos = KPL_MAGIC.length;
-    for (const k of this.pkTable) w.bytes(0x0a, k);
-    for (const k of this.ehkTable) w.bytes(0x12, k);
-    for (const e of this.entries) {
-      out[w.pos++] = 0x1a;
-      w.varint(e.bodySize);
-      out[w.pos++] = 0x08;
-      w.varint(e.pk);
-      if (e.ehk !== undefined) {
-        out[w.pos++] = 0x10;
-        w.varint(e.ehk);
-      }
-      w.bytes(0x1a, e.data);
+    let pos = KPL_MAGIC.length;
+    for (const k of this.pkTable) {
+      out[pos++] = 0x0a;
+      pos = writeVarint(out, pos, k.length);
+      out.set(k, pos);
+      pos += k.length;
     }
-    const bodyEnd = w.pos;
+    for (const k of this.ehkTable) {
+      out[pos++] = 0x12;
+      pos = writeVarint(out, pos, k.length);
+      out.set(k, pos);
+      pos += k.length;
+    }
+    this.recs.copy(out, pos, 0, this.recsLength);
+    const bodyEnd = pos + this.recsLength;
     createHash('md5').update(out.subarray(KPL_MAGIC.length, bodyEnd)).digest().copy(out, bodyEnd);
     if (bodyEnd + MD5_BYTES !== out.length) throw new Error('KPL size accounting is off');
     return out;
@@ -168,8 +225,8 @@ export class AggregateBuilder {
 }
 
 /** Encodes records as one aggregate (tests, and callers that already know they fit). */
-export function encodeAggregate(records: readonly AggregateInput[]): Buffer {
-  const b = new AggregateBuilder();
+export function encodeAggregate(records: readonly AggregateInput[], options: AggregateOptions = {}): Buffer {
+  const b = new AggregateBuilder(options);
   for (const r of records) b.add(r);
   return b.encode();
 }

@@ -7,7 +7,16 @@
  * a partition key field or explicit hash key, each shard is a lane with one call in flight, so
  * records of a key arrive in input order; an aggregate holds records of one shard only and is
  * routed there by that shard's starting hash key. With the default keys (the record's ordinal:
- * unique, spread evenly by the MD5 hash) there is no order to keep: one lane, many calls.
+ * unique, spread evenly by the MD5 hash) there is no order to keep: one lane, many calls; an
+ * aggregate then gives all its user records its own (first) key, so they all belong to the shard
+ * it lands on (the KCL drops sub-records outside its shard's hash range).
+ *
+ * Reshards: PutRecords never fails because of one (Kinesis routes each record by its hash key),
+ * but a result from a shard the map does not know shows the map is stale. The run then sends
+ * what it routed, waits until no call is in flight, reloads the map, and routes by it. Plain
+ * records stay correct without this (lanes only serialise calls; a key always maps to the same
+ * lane); keyed aggregates need it, since each goes to one shard by an explicit hash key: those
+ * sent between the reshard and the first result naming a new shard can hold keys of a sibling.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -72,6 +81,17 @@ export interface ProduceDeps {
   onSent?: (entry: PutEntry, result: PutResultEntry) => void;
   /** Warnings (e.g. no shard map): one line each. */
   warn?: (message: string) => void;
+  /**
+   * Interrupt, first stage (Ctrl-C): stop reading; what was read is still sent, calls in flight
+   * are answered, failed entries are not retried (they go to the failed-records file). The
+   * signal's reason (e.g. "SIGINT") is reported as `interrupted`.
+   */
+  stop?: AbortSignal;
+  /**
+   * Interrupt, second stage: every record not yet acknowledged (queued, or in a call still in
+   * flight) goes to the failed-records file now with the code "Interrupted", and the run ends.
+   */
+  giveBack?: AbortSignal;
 }
 
 export interface ProduceSummary {
@@ -99,20 +119,32 @@ export interface ProduceSummary {
   elapsedMs: number;
   recordsPerSecond: number;
   mbPerSecond: number;
+  /** Open shards (at the end of the run). */
   shards: number;
+  /** Shard map reloads after a PutRecords result named a shard the map did not know (a reshard). */
+  shardMapRefreshes: number;
   badRecordsFile: string | null;
   failedRecordsFile: string | null;
   /** Why the run stopped early, if it did (too many bad records, unreadable input, fatal call error). */
   error: string | null;
+  /** Why reading stopped before the end of the input, if a stop signal did it (e.g. "SIGINT"). */
+  interrupted: string | null;
+  /** The input line of the last record read before the interrupt. */
+  lastLine: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const STOP = Symbol('stop');
 
 interface Lane {
   readonly index: number;
   readonly batcher: PutBatcher;
   agg: AggregateBuilder | undefined;
   aggFirst: UserRecord | undefined;
+  /** The user records in `agg`, in order. */
+  aggRecords: UserRecord[];
+  /** `agg`'s size limit: 1 MiB less its outer partition key. */
+  aggLimit: number;
   aggAt: number;
   /** Routing for this lane's aggregates (the shard's start), when keyed. */
   readonly hashKey: string | undefined;
@@ -121,13 +153,11 @@ interface Lane {
 /** The input's text chunks, its format, and a byte counter for progress. */
 async function openText(
   settings: ProduceSettings,
-  stdin: Readable | undefined,
+  raw: Readable,
   counter: { bytes: number },
 ): Promise<{ format: RecordFormat; text: AsyncIterator<string> }> {
   const path = settings.input;
   const name = path === '-' ? 'stdin' : path;
-  const raw: Readable =
-    path === '-' ? (stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
   async function* counted(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of raw as AsyncIterable<Buffer>) {
@@ -216,27 +246,36 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
   const warn = deps.warn ?? (() => undefined);
   const name = settings.input === '-' ? 'stdin' : settings.input;
   const inputTotal = settings.input === '-' ? undefined : await statSize(settings.input, name);
-  const map = await shardMapFor(deps.api, settings.stream, warn);
+  let map = await shardMapFor(deps.api, settings.stream, warn);
   const keyed = settings.partitionKeyField !== undefined || settings.explicitHashKey !== undefined;
   const concurrency = settings.concurrency ?? 8;
   const lingerMs = settings.lingerMs ?? 100;
   const maxBuffered = settings.maxBufferedBytes ?? 64 * 1024 * 1024;
 
   // Lanes: keyed → one per shard (one call in flight each: per-key order); else one shared lane.
-  const laneCount = keyed && map ? map.shards.length : 1;
-  const lanes: Lane[] = [];
-  for (let i = 0; i < laneCount; i++) {
-    lanes.push({
+  const makeLanes = (): Lane[] =>
+    Array.from({ length: keyed && map ? map.shards.length : 1 }, (_, i) => ({
       index: i,
       batcher: new PutBatcher(),
       agg: undefined,
       aggFirst: undefined,
+      aggRecords: [],
+      aggLimit: 0,
       aggAt: 0,
       hashKey: keyed
         ? (settings.explicitHashKey ?? (map ? (map.shards[i]?.start ?? 0n).toString() : '0'))
         : undefined,
-    });
-  }
+    }));
+  let lanes = makeLanes();
+  // A result from a shard the map does not know means the stream was resharded (PutRecords
+  // never fails for that: Kinesis routes by hash key). Only keyed runs route by the map.
+  let knownShards = new Set(map?.shards.map((sh) => sh.shardId));
+  let staleMap = false;
+  let refreshes = 0;
+  const onSent = (entry: PutEntry, result: PutResultEntry): void => {
+    if (keyed && map && result.shardId && !knownShards.has(result.shardId)) staleMap = true;
+    deps.onSent?.(entry, result);
+  };
   if (keyed && settings.aggregate && !map && settings.explicitHashKey === undefined) {
     warn('floe produce: without a shard map every aggregate goes to the shard owning hash key 0');
   }
@@ -252,7 +291,7 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     ...(settings.backoffBaseMs !== undefined ? { backoffBaseMs: settings.backoffBaseMs } : {}),
     ...(settings.backoffMaxMs !== undefined ? { backoffMaxMs: settings.backoffMaxMs } : {}),
     onFailed: (entry, code, message) => failedWriter.write(entry, code, message),
-    ...(deps.onSent ? { onSent: deps.onSent } : {}),
+    onSent,
   });
 
   const counter = { bytes: 0 };
@@ -277,6 +316,32 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     ? new Progress(deps.progress.out, deps.progress.tty, state, deps.progress.intervalMs)
     : undefined;
 
+  /**
+   * After a reshard: send everything routed by the old map and wait until no call is in flight
+   * (so no key can have calls on an old and a new lane at once), then route by the new map.
+   */
+  const refreshMap = async (): Promise<void> => {
+    staleMap = false;
+    for (const l of lanes) flushLane(l, performance.now());
+    await sender.drain();
+    if (sender.fatal || interrupted !== null) return;
+    let shards;
+    try {
+      shards = await deps.api.listShards(settings.stream);
+    } catch (err) {
+      warn(
+        `floe produce: the stream was resharded but ListShards failed (${(err as Error).message}); keeping the old shard map`,
+      );
+      return;
+    }
+    if (shards.length === 0) return;
+    map = new ShardMap(shards);
+    knownShards = new Set(map.shards.map((sh) => sh.shardId));
+    lanes = makeLanes();
+    sender.resetLanes(lanes.map(() => 1));
+    refreshes++;
+    warn(`floe produce: stream "${settings.stream}" was resharded; now ${map.shards.length} open shards`);
+  };
   const laneOf = (r: UserRecord): Lane => {
     if (lanes.length === 1) return lanes[0] as Lane;
     const hash = r.explicitHashKey !== undefined ? BigInt(r.explicitHashKey) : hashKeyOf(r.partitionKey);
@@ -297,10 +362,10 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     const agg = lane.agg;
     const first = lane.aggFirst;
     if (!agg || !first) return;
+    const records = lane.aggRecords;
     lane.agg = undefined;
     lane.aggFirst = undefined;
-    const records = aggRecords.get(lane) ?? [];
-    aggRecords.delete(lane);
+    lane.aggRecords = [];
     const data = agg.encode();
     const entry: PutEntry = {
       data,
@@ -309,35 +374,38 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
       size: recordSize(data, first.partitionKey),
       records,
       attempts: 0,
+      sharedKey: !keyed,
     };
     submit(lane, lane.batcher.add(entry, now));
   };
-  const aggRecords = new Map<Lane, UserRecord[]>();
   const route = (r: UserRecord, now: number): void => {
     const lane = laneOf(r);
     if (!settings.aggregate) {
       submit(lane, lane.batcher.add(plainEntry(r), now));
       return;
     }
-    // The aggregate's Kinesis record is keyed by its first user record: that key counts too.
-    const limitFor = (first: UserRecord): number =>
-      MAX_RECORD_BYTES - Buffer.byteLength(first.partitionKey, 'utf8');
-    if (lane.agg && lane.aggFirst && lane.agg.sizeWith(r) > limitFor(lane.aggFirst)) flushAgg(lane, now);
-    if (!lane.agg) {
-      const agg = new AggregateBuilder();
-      if (agg.sizeWith(r) > limitFor(r)) {
-        // Too big to wrap (within a few bytes of 1 MiB): it goes as a plain record, which
-        // de-aggregating consumers pass through unchanged.
-        submit(lane, lane.batcher.add(plainEntry(r), now));
+    if (lane.agg) {
+      if (lane.agg.tryAdd(r, lane.aggLimit)) {
+        lane.aggRecords.push(r);
         return;
       }
-      lane.agg = agg;
-      lane.aggFirst = r;
-      lane.aggAt = now;
-      aggRecords.set(lane, []);
+      flushAgg(lane, now);
     }
-    lane.agg.add(r);
-    (aggRecords.get(lane) as UserRecord[]).push(r);
+    // The aggregate's Kinesis record is keyed by its first user record: that key counts too.
+    // With the default keys every sub-record shares it (see AggregateOptions.sharedKey).
+    const limit = MAX_RECORD_BYTES - Buffer.byteLength(r.partitionKey, 'utf8');
+    const agg = new AggregateBuilder(keyed ? {} : { sharedKey: r.partitionKey });
+    if (!agg.tryAdd(r, limit)) {
+      // Too big to wrap (within a few bytes of 1 MiB): it goes as a plain record, which
+      // de-aggregating consumers pass through unchanged.
+      submit(lane, lane.batcher.add(plainEntry(r), now));
+      return;
+    }
+    lane.agg = agg;
+    lane.aggFirst = r;
+    lane.aggRecords = [r];
+    lane.aggLimit = limit;
+    lane.aggAt = now;
   };
   const flushLane = (lane: Lane, now: number): void => {
     flushAgg(lane, now);
@@ -355,8 +423,11 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     }
   };
   /** Bytes sitting in partial batches/aggregates: they count against the buffer too. */
-  const pendingBytes = (): number =>
-    lanes.reduce((n, l) => n + l.batcher.pendingBytes + (l.agg ? l.agg.size : 0), 0);
+  const pendingBytes = (): number => {
+    let n = 0;
+    for (const l of lanes) n += l.batcher.pendingBytes + (l.agg ? l.agg.size : 0);
+    return n;
+  };
 
   const onBad = async (b: BadRecord): Promise<void> => {
     bad++;
@@ -374,8 +445,40 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
   lingerTimer.unref();
   progress?.start();
   let text: AsyncIterator<string> | undefined;
+  // Interrupts: `stopped` settles the read in progress, so a slow stdin cannot hold the stop up.
+  let interrupted: string | null = null;
+  let lastLine = 0;
+  let onStop: (() => void) | undefined;
+  const stopped = new Promise<typeof STOP>((resolve) => (onStop = () => resolve(STOP)));
+  const raw: Readable =
+    settings.input === '-'
+      ? (deps.stdin ?? process.stdin)
+      : createReadStream(settings.input, { highWaterMark: 1 << 20 });
+  const stopListener = (): void => {
+    if (interrupted !== null) return;
+    interrupted = String(deps.stop?.reason ?? 'stop');
+    sender.stopRetrying();
+    onStop?.();
+  };
+  const giveBackListener = (): void => {
+    stopListener();
+    sender.giveBack(
+      'Interrupted',
+      'the run was interrupted before Kinesis acknowledged this record (it may or may not be stored)',
+    );
+  };
+  if (deps.stop?.aborted) stopListener();
+  else deps.stop?.addEventListener('abort', stopListener, { once: true });
+  if (deps.giveBack?.aborted) giveBackListener();
+  else deps.giveBack?.addEventListener('abort', giveBackListener, { once: true });
+  /** The value of `p`, or STOP once interrupted (p's own outcome is then ignored). */
+  const unlessStopped = async <T>(p: Promise<T>): Promise<T | typeof STOP> => {
+    p.catch(() => undefined);
+    return Promise.race([p, stopped]);
+  };
   try {
-    const opened = await openText(settings, deps.stdin, counter);
+    const opened = await unlessStopped(openText(settings, raw, counter));
+    if (opened === STOP) throw STOP;
     format = opened.format;
     text = opened.text;
     const reader = chunkReader(format, {
@@ -388,10 +491,11 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
       explicitHashKey: settings.explicitHashKey,
     });
     let ended = false;
-    while (!ended && !stopError && !sender.fatal) {
+    while (!ended && !stopError && !sender.fatal && interrupted === null) {
       let fatalInput: unknown;
       try {
-        const r = await text.next();
+        const r = await unlessStopped(text.next());
+        if (r === STOP) break;
         if (r.done) {
           ended = true;
           reader.push('', true, encoder);
@@ -412,7 +516,8 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
           await onBad(e);
           continue;
         }
-        if (rate) {
+        lastLine = e.line;
+        if (rate && interrupted === null) {
           const wait = rate.take(1);
           if (wait > 0) await sleep(wait);
         }
@@ -433,14 +538,23 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
         stopError = new FloeError('input', `${err.message}; stopped reading`);
       }
       flushStale();
+      if (staleMap) await refreshMap();
       await sender.waitForRoom(maxBuffered);
     }
     for (const lane of lanes) flushLane(lane, performance.now());
     await sender.drain();
+  } catch (err) {
+    if (err !== STOP) throw err;
   } finally {
+    deps.stop?.removeEventListener('abort', stopListener);
+    deps.giveBack?.removeEventListener('abort', giveBackListener);
     clearInterval(lingerTimer);
     progress?.stop();
-    await text?.return?.(undefined).catch(() => undefined);
+    if (interrupted !== null) {
+      // A read may be pending on a slow stdin: end the input instead of waiting for it.
+      raw.destroy();
+      void text?.return?.(undefined).catch(() => undefined);
+    } else await text?.return?.(undefined).catch(() => undefined);
     // Whatever is still queued after an unexpected error must not vanish: it is written as failed.
     if (!sender.idle) {
       sender.abort('Aborted', 'the run stopped before this record was sent');
@@ -472,9 +586,12 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     recordsPerSecond: elapsedMs > 0 ? s.sent / (elapsedMs / 1000) : 0,
     mbPerSecond: elapsedMs > 0 ? s.sentBytes / 1e6 / (elapsedMs / 1000) : 0,
     shards: map ? map.shards.length : 0,
+    shardMapRefreshes: refreshes,
     badRecordsFile: badWriter.count > 0 ? settings.badRecordsPath : null,
     failedRecordsFile: failedWriter.count > 0 ? settings.failedRecordsPath : null,
     error: err ? err.message : null,
+    interrupted,
+    lastLine,
   };
 }
 

@@ -48,6 +48,13 @@ export interface SendStats {
   errors: Record<string, number>;
 }
 
+interface InFlight {
+  readonly lane: Lane;
+  readonly batch: PutBatch;
+  /** Already handed to onFailed by giveBack(); the call's answer is ignored. */
+  givenBack: boolean;
+}
+
 interface Lane {
   readonly maxInFlight: number;
   readonly queue: PutBatch[];
@@ -74,6 +81,11 @@ export class Sender {
   fatal: FloeError | undefined;
   private readonly lanes: Lane[];
   private inFlight = 0;
+  private readonly calls = new Set<InFlight>();
+  /** After stopRetrying(): a failed entry is not sent again. */
+  private noRetry = false;
+  /** After giveBack(): nothing is sent any more. */
+  private closed: { code: string; message: string } | undefined;
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
@@ -99,6 +111,10 @@ export class Sender {
       this.failBatch(batch, this.fatal.message, 'Aborted');
       return;
     }
+    if (this.closed) {
+      this.failBatch(batch, this.closed.message, this.closed.code);
+      return;
+    }
     const l = this.lanes[lane];
     if (!l) throw new Error(`no lane ${lane}`);
     l.queue.push(batch);
@@ -106,9 +122,54 @@ export class Sender {
     this.pump();
   }
 
-  /** Nothing queued, nothing in flight. */
+  /** Nothing queued, nothing in flight (calls given back do not count). */
   get idle(): boolean {
-    return this.inFlight === 0 && this.lanes.every((l) => l.queue.length === 0);
+    for (const c of this.calls) if (!c.givenBack) return false;
+    return this.lanes.every((l) => l.queue.length === 0);
+  }
+
+  /**
+   * The first stage of an interrupt: queued batches still go out (now, without waiting out a
+   * backoff), calls in flight are answered, but a failed entry is not sent again: it goes to
+   * onFailed with its error code.
+   */
+  stopRetrying(): void {
+    this.noRetry = true;
+    for (const l of this.lanes) l.blockedUntil = 0;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.pump();
+    this.notify();
+  }
+
+  /**
+   * The second stage: every record not yet acknowledged goes to onFailed with `code` now,
+   * queued ones and those in calls still in flight (their outcome is unknown: a record given
+   * back may still be stored, as with any lost response). Nothing is sent afterwards.
+   */
+  giveBack(code: string, message: string): void {
+    this.closed = { code, message };
+    this.noRetry = true;
+    this.abort(code, message);
+    for (const c of this.calls) {
+      if (c.givenBack) continue;
+      c.givenBack = true;
+      this.failBatch(c.batch, message, code);
+    }
+    this.notify();
+  }
+
+  /** New lanes (after a reshard); only while idle, so no lane's order is cut in two. */
+  resetLanes(maxInFlight: readonly number[]): void {
+    if (!this.idle || this.inFlight > 0) throw new Error('resetLanes needs an idle sender');
+    this.lanes.splice(
+      0,
+      this.lanes.length,
+      ...maxInFlight.map((m) => ({ maxInFlight: m, queue: [], inFlight: 0, blockedUntil: 0 })),
+    );
+    this.next = 0;
   }
 
   /** Resolves once no more than `maxBytes` are buffered (or a fatal error stopped everything). */
@@ -143,6 +204,7 @@ export class Sender {
   }
 
   private pump(): void {
+    if (this.closed) return;
     const now = Date.now();
     let wakeAt = Infinity;
     const n = this.lanes.length;
@@ -178,6 +240,8 @@ export class Sender {
     lane.inFlight++;
     this.inFlight++;
     this.stats.calls++;
+    const call: InFlight = { lane, batch, givenBack: false };
+    this.calls.add(call);
     let results: readonly PutResultEntry[] | undefined;
     let callError: unknown;
     try {
@@ -185,9 +249,15 @@ export class Sender {
     } catch (err) {
       callError = err;
     }
+    this.calls.delete(call);
     lane.inFlight--;
     this.inFlight--;
     this.bufferedBytes -= batch.bytes;
+    if (call.givenBack) {
+      // Its records were already accounted for as failed (giveBack).
+      this.notify();
+      return;
+    }
     const retry: PutEntry[] = [];
     if (results) {
       batch.entries.forEach((entry, i) => {
@@ -252,7 +322,7 @@ export class Sender {
   ): void {
     entry.attempts++;
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
-    if (retryable && entry.attempts <= this.options.maxRetries) retry.push(entry);
+    if (retryable && !this.noRetry && entry.attempts <= this.options.maxRetries) retry.push(entry);
     else this.fail(entry, code, message);
   }
 

@@ -21,7 +21,8 @@ export interface FakeOptions {
 }
 
 export class FakeKinesis implements KinesisApi {
-  readonly map: ShardMap;
+  /** Replace it to simulate a reshard (listShards and routing follow). */
+  map: ShardMap;
   readonly stored: StoredRecord[] = [];
   readonly calls: { entries: number; bytes: number }[] = [];
   failedEntries = 0;

@@ -1,0 +1,233 @@
+/**
+ * One shard's polling loop: GetRecords within the per-shard limits, backoff on throttling,
+ * iterator renewal after expiry, KPL de-aggregation, the skip rule, and backpressure (the sink's
+ * put() waits while the table's buffer is full, so the loop stops calling GetRecords).
+ *
+ * The reader delivers whole Kinesis records only (all sub-records of an aggregate in one chunk),
+ * so a checkpoint taken at a chunk boundary is always a "whole record" position.
+ */
+import { deaggregate } from '../records/kpl.js';
+import type { Logger } from './log.js';
+import { backoff, type ShardThrottle } from './limits.js';
+import type { Metrics } from './metrics.js';
+import { classifyReadError, type IteratorStart, type KinesisReadApi } from './kinesis.js';
+import { isCommitted, WHOLE, type Checkpoint, type Position } from './position.js';
+
+export interface ChunkRecord {
+  readonly position: Position;
+  /** A sub-record of a KPL aggregate (the position's sub is its index). */
+  readonly aggregated?: true;
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+}
+
+export interface ReadChunk {
+  readonly shardId: string;
+  readonly records: readonly ChunkRecord[];
+  /** (sequence number of the last Kinesis record, WHOLE). */
+  readonly last: Position;
+  /** Payload bytes (what the buffer bound counts). */
+  readonly bytes: number;
+}
+
+export interface ShardSink {
+  /** Resolves once the chunk is buffered; waits while the buffer is full. */
+  put(chunk: ReadChunk): Promise<void>;
+  /** The shard is closed and every record was delivered. */
+  finished(shardId: string): void;
+  /** Waits while reading is paused (unhealthy: a commit keeps failing). */
+  gate(): Promise<void>;
+}
+
+export interface ShardReaderOptions {
+  readonly api: KinesisReadApi;
+  readonly stream: string;
+  readonly shardId: string;
+  /** The table's checkpoint for this shard (undefined: none). */
+  readonly committed: Checkpoint | undefined;
+  /** Where to start without a checkpoint. */
+  readonly initialPosition: 'TRIM_HORIZON' | 'LATEST';
+  readonly sink: ShardSink;
+  readonly throttle: ShardThrottle;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** GetRecords Limit (default 10,000, the service maximum). */
+  readonly limit?: number;
+  /** Wait after an empty poll (default 1,000 ms, as the KCL). */
+  readonly idleMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export function startFor(
+  committed: Checkpoint | undefined,
+  initial: 'TRIM_HORIZON' | 'LATEST',
+): IteratorStart {
+  if (committed === undefined) return { type: initial };
+  if (committed === 'end') throw new Error('a finished shard has no start position');
+  // A whole record resumes after it; a partly committed aggregate is read again from its start.
+  return committed.sub === WHOLE
+    ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: committed.sequence.toString() }
+    : { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: committed.sequence.toString() };
+}
+
+export class ShardReader {
+  /** Last poll returned nothing and MillisBehindLatest was 0. */
+  caughtUp = false;
+  finished = false;
+  millisBehindLatest: number | undefined;
+  /** Sequence number of the last Kinesis record delivered to the sink. */
+  private lastDelivered: string | undefined;
+  private readonly abort = new AbortController();
+  private done: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ShardReaderOptions) {
+    this.log = o.log;
+  }
+
+  get shardId(): string {
+    return this.o.shardId;
+  }
+
+  start(): Promise<void> {
+    this.done ??= this.run().catch((err: unknown) => {
+      this.log.error({ err, shardId: this.o.shardId }, 'shard reader failed');
+      throw err;
+    });
+    return this.done;
+  }
+
+  /** Stops after the call in flight; records already delivered stay delivered. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done?.catch(() => undefined);
+  }
+
+  private async iterator(): Promise<string> {
+    const { api, stream, shardId } = this.o;
+    const start: IteratorStart =
+      this.lastDelivered !== undefined
+        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastDelivered }
+        : startFor(this.o.committed, this.o.initialPosition);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await api.getShardIterator(stream, shardId, start);
+      } catch (err) {
+        const c = classifyReadError(err);
+        if (c.class === 'fatal' || this.abort.signal.aborted) throw err;
+        this.o.metrics.inc(c.class === 'throttled' ? 'throttled' : 'readErrors');
+        this.log.warn({ shardId, code: c.code, attempt }, 'GetShardIterator failed; retrying');
+        await sleep(backoff(attempt, 200, this.o.maxBackoffMs ?? 10_000), this.abort.signal);
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { api, shardId, sink, throttle, metrics } = this.o;
+    const signal = this.abort.signal;
+    const limit = this.o.limit ?? 10_000;
+    const idleMs = this.o.idleMs ?? 1000;
+    let iterator = await this.iterator();
+    let failures = 0;
+    this.log.info(
+      {
+        shardId,
+        committed:
+          this.o.committed === undefined
+            ? null
+            : String(this.o.committed === 'end' ? 'end' : this.o.committed.sequence),
+      },
+      'reading shard',
+    );
+    while (!signal.aborted) {
+      await sink.gate();
+      if (signal.aborted) break;
+      await sleep(throttle.delayMs(), signal);
+      if (signal.aborted) break;
+      const startedAt = Date.now();
+      let result;
+      try {
+        metrics.inc('getRecordsCalls');
+        result = await api.getRecords(iterator, limit);
+        failures = 0;
+      } catch (err) {
+        const c = classifyReadError(err);
+        if (c.class === 'fatal') throw err;
+        failures++;
+        if (c.class === 'expired-iterator') {
+          metrics.inc('iteratorsRenewed');
+          this.log.info({ shardId }, 'shard iterator expired; renewing');
+          iterator = await this.iterator();
+          continue;
+        }
+        const wait = backoff(failures, c.class === 'throttled' ? 500 : 200, this.o.maxBackoffMs ?? 10_000);
+        metrics.inc(c.class === 'throttled' ? 'throttled' : 'readErrors');
+        throttle.penalise(wait);
+        this.log.warn({ shardId, code: c.code, waitMs: wait }, 'GetRecords failed; backing off');
+        continue;
+      }
+      let bytes = 0;
+      const records: ChunkRecord[] = [];
+      for (const r of result.records) {
+        bytes += r.data.length;
+        const seq = BigInt(r.sequenceNumber);
+        const users = deaggregate(r.data);
+        if (users === undefined) {
+          const position = { sequence: seq, sub: 0 };
+          if (isCommitted(position, this.o.committed)) metrics.inc('recordsSkipped');
+          else records.push({ position, partitionKey: r.partitionKey, data: r.data });
+        } else {
+          users.forEach((u, sub) => {
+            const position = { sequence: seq, sub };
+            if (isCommitted(position, this.o.committed)) metrics.inc('recordsSkipped');
+            else records.push({ position, partitionKey: u.partitionKey, data: u.data, aggregated: true });
+          });
+        }
+      }
+      throttle.record(startedAt, bytes);
+      metrics.inc('kinesisRecordsRead', result.records.length);
+      metrics.inc('bytesRead', bytes);
+      this.millisBehindLatest = result.millisBehindLatest;
+      if (result.millisBehindLatest !== undefined)
+        metrics.millisBehind.set(`${this.o.stream}/${shardId}`, result.millisBehindLatest);
+      const lastRecord = result.records[result.records.length - 1];
+      if (lastRecord) {
+        this.caughtUp = false;
+        if (records.length > 0) {
+          metrics.inc('recordsRead', records.length);
+          await sink.put({
+            shardId,
+            records,
+            last: { sequence: BigInt(lastRecord.sequenceNumber), sub: WHOLE },
+            bytes,
+          });
+        }
+        this.lastDelivered = lastRecord.sequenceNumber;
+      }
+      if (result.nextIterator === undefined) {
+        this.finished = true;
+        this.caughtUp = true;
+        this.log.info({ shardId }, 'shard closed and read to its end');
+        sink.finished(shardId);
+        return;
+      }
+      iterator = result.nextIterator;
+      if (result.records.length === 0) {
+        this.caughtUp = result.millisBehindLatest === 0 || result.millisBehindLatest === undefined;
+        await sleep(idleMs, signal);
+      }
+    }
+  }
+}
