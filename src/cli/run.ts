@@ -8,25 +8,44 @@ import { join } from 'node:path';
 import { FloeError, isFloeError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { CATALOG_ENV_HELP, packageRoot, write, type CliContext } from './context.js';
-import { consumeCommand, consumeSpec } from './consume.js';
-import { demoCommand, demoSpec } from './demo.js';
-import { inspectCommand, inspectSpec, tablesCommand, tablesSpec } from './inspect.js';
-import { loadCommand, loadSpec } from './load.js';
-import { produceCommand, produceSpec } from './produce.js';
 
 interface Command {
   readonly spec: CommandSpec;
   readonly run: (ctx: CliContext, args: ParsedArgs) => Promise<number>;
 }
 
-const COMMANDS: readonly Command[] = [
-  { spec: loadSpec, run: loadCommand },
-  { spec: produceSpec, run: produceCommand },
-  { spec: consumeSpec, run: consumeCommand },
-  { spec: tablesSpec, run: tablesCommand },
-  { spec: inspectSpec, run: inspectCommand },
-  { spec: demoSpec, run: demoCommand },
-];
+// Each command's module is imported only when that command runs: the Kinesis and AWS SDK clients
+// behind produce/consume cost ~0.35 s to load, which a `floe load` or `floe tables` should not pay.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  load: async () => {
+    const m = await import('./load.js');
+    return { spec: m.loadSpec, run: m.loadCommand };
+  },
+  produce: async () => {
+    const m = await import('./produce.js');
+    return { spec: m.produceSpec, run: m.produceCommand };
+  },
+  consume: async () => {
+    const m = await import('./consume.js');
+    return { spec: m.consumeSpec, run: m.consumeCommand };
+  },
+  tables: async () => {
+    const m = await import('./inspect.js');
+    return { spec: m.tablesSpec, run: m.tablesCommand };
+  },
+  inspect: async () => {
+    const m = await import('./inspect.js');
+    return { spec: m.inspectSpec, run: m.inspectCommand };
+  },
+  demo: async () => {
+    const m = await import('./demo.js');
+    return { spec: m.demoSpec, run: m.demoCommand };
+  },
+};
+
+function findCommand(name: string | undefined): Promise<Command> | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
 
 function version(): string {
   try {
@@ -37,15 +56,16 @@ function version(): string {
   }
 }
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((c) => c.spec.name.length)) + 2;
   return [
     'Usage: floe <command> [options]',
     '',
     'floe lands records in Apache Iceberg tables.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),
+    ...commands.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),
     `  ${'help'.padEnd(width)}help for a command: floe help <command>`,
     '',
     'Environment: FLOE_WAREHOUSE (default warehouse), FLOE_DEBUG=1 (stack traces).',
@@ -64,7 +84,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h') {
-      (name === undefined ? ctx.stderr : ctx.stdout).write(mainHelp());
+      (name === undefined ? ctx.stderr : ctx.stdout).write(await mainHelp());
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-v') {
@@ -72,13 +92,13 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       return 0;
     }
     if (name === 'help') {
-      const target = COMMANDS.find((c) => c.spec.name === rest[0]);
+      const target = await findCommand(rest[0]);
       if (rest[0] !== undefined && !target)
         throw new FloeError('usage', `help: unknown command "${rest[0]}" (see floe --help)`);
-      ctx.stdout.write(target ? formatHelp(target.spec) : mainHelp());
+      ctx.stdout.write(target ? formatHelp(target.spec) : await mainHelp());
       return 0;
     }
-    const command = COMMANDS.find((c) => c.spec.name === name);
+    const command = await findCommand(name);
     if (!command) {
       throw new FloeError(
         'usage',

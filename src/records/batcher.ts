@@ -15,7 +15,7 @@ export { DEFAULT_BATCH_ROWS, newBatchStats, type BatchStats, type RejectedRow } 
 
 export interface BatchOptions {
   schema: Schema;
-  /** Default 10,000: small enough to bound memory, large enough to amortise per-batch work. */
+  /** Default DEFAULT_BATCH_ROWS (2,048): small enough that filling batches costs little GC. */
   batchRows?: number;
   onReject?: (row: RejectedRow) => void | Promise<void>;
   /** Updated as records flow; read it after the stream ends for the summary. */

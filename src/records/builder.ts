@@ -35,7 +35,13 @@ export function newBatchStats(): BatchStats {
   return { recordsRead: 0, rowsAccepted: 0, rowsRejected: 0 };
 }
 
-export const DEFAULT_BATCH_ROWS = 10_000;
+/**
+ * Rows per batch. Small on purpose: the batch being filled is what survives the young-generation
+ * garbage collections that happen while it fills, and copying it (then promoting it) cost more
+ * than anything else per row with 10,000-row batches (GC time fell from ~0.8 s to ~0.2 s for
+ * 200k NYC-311 rows at 2,048).
+ */
+export const DEFAULT_BATCH_ROWS = 2048;
 
 export interface BatchBuilderOptions {
   schema: Schema;

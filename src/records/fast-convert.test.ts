@@ -61,6 +61,8 @@ const numberText = fc.oneof(
   fc.double().map(String),
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
   fc.stringMatching(/^[+-]?[0-9]{0,17}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?$/),
+  // Coordinates and prices: the digits-over-10^k fast path (up to 15 digits) and just past it.
+  fc.stringMatching(/^-?[0-9]{1,9}\.[0-9]{1,10}$/),
   fc.constantFrom(
     '0x10',
     '0b1',

@@ -133,8 +133,42 @@ function smallInteger(s: string): number | undefined {
   return neg ? 0 - n : n; // 0 - 0 is +0, as BigInt/Number give for "-0"
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `Number(s)` of the commonest decimal text, `-?\d+(\.\d+)?` with at most 15 digits, from its
+ * digits: both `digits` and 10^scale are exact doubles, so the one rounding of the division gives
+ * the correctly rounded value, as Number() does. Undefined for any other text.
+ */
+function shortDecimal(s: string): number | undefined {
+  const len = s.length;
+  let i = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    neg = true;
+    i = 1;
+  }
+  if (len - i > 16 || len - i < 1) return undefined;
+  let n = 0;
+  let scale = -1;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0 && i > (neg ? 1 : 0) && i < len - 1) scale = 0;
+    else return undefined;
+  }
+  // 16 characters with a point hold at most 15 digits; 16 without one could hold 16.
+  if (scale < 0 && len - (neg ? 1 : 0) > 15) return undefined;
+  const v = scale <= 0 ? n : n / POW10[scale]!;
+  return neg ? -v : v;
+}
+
 /** `Number(s)` when s is a plain decimal literal as convert.ts accepts it; undefined otherwise. */
 function plainNumber(s: string): number | undefined {
+  const fast = shortDecimal(s);
+  if (fast !== undefined) return fast;
   const c0 = s.charCodeAt(0);
   // Starts with a digit, sign or dot (else: whitespace, 'Infinity', junk -> general path).
   if (!((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46)) return undefined;

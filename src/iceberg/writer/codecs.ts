@@ -4,7 +4,12 @@
  * from a wasm build (@bokuweb/zstd-wasm) so that no native module has to compile on install.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import {
+  compressUsingDict as zstdCompressUsingDict,
+  createCCtx as zstdCreateCCtx,
+  decompress as zstdDecompress,
+  init as zstdInit,
+} from '@bokuweb/zstd-wasm';
 import { FloeError } from '../../errors.js';
 
 export type ParquetCodec = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
@@ -67,6 +72,8 @@ type Compress = (input: Uint8Array) => Uint8Array;
 type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
 
 let zstdReady: Promise<void> | undefined;
+let zstdContext: number | undefined;
+const NO_DICTIONARY = new Uint8Array(0);
 
 /** The wasm module must be instantiated once per process before the first (de)compression. */
 export function ensureZstd(): Promise<void> {
@@ -88,7 +95,12 @@ export async function compressorsFor(codec: ParquetCodec, level?: number): Promi
     case 'zstd': {
       await ensureZstd();
       const zstdLevel = level ?? DEFAULT_ZSTD_LEVEL;
-      return { ZSTD: (input) => zstdCompress(input, zstdLevel) };
+      // One compression context for the process, reused by every page: the plain compress()
+      // creates and frees a context per call, which took 2/3 of the ZSTD time on 20k-row pages.
+      // An empty dictionary makes compress_usingDict the ordinary one-shot compression.
+      zstdContext ??= zstdCreateCCtx();
+      const cctx = zstdContext;
+      return { ZSTD: (input) => zstdCompressUsingDict(cctx, input, NO_DICTIONARY, zstdLevel) };
     }
     case 'gzip': {
       const options = level === undefined ? {} : { level };

@@ -2,9 +2,12 @@
  * Column batches -> Parquet data files with Iceberg field ids and per-file metrics -> DataFile,
  * and back. OWNER: parquet writer helper.
  *
- * Files: parquet-schema.ts (type mapping), column-buffer.ts (buffering + metrics in one pass),
- * metrics.ts (metrics modes, bounds), codecs.ts, parquet-file.ts (one streamed file),
- * partitioned-writer.ts (routing, row groups, rolling, memory cap), reader.ts.
+ * Files: parquet-schema.ts (type mapping), column-buffer.ts (type checks, metrics and page
+ * encoding in one pass per column: typed page buffers, string dictionaries with PLAIN fallback),
+ * page-encoding.ts (data page v2 / dictionary page bytes, RLE/bit-packed hybrid), metrics.ts
+ * (metrics modes, bounds), codecs.ts, parquet-file.ts (one streamed file: column chunks and the
+ * footer, via hyparquet-writer's thrift writer), partitioned-writer.ts (routing, row groups,
+ * rolling, memory cap), reader.ts.
  */
 import type { FileIO } from '../io/fileio.js';
 import type { DataFile, PartitionSpec } from '../spec/model.js';

@@ -1,12 +1,15 @@
 /**
- * One Parquet data file being written: buffers appended rows column by column, encodes a row
- * group at a time with hyparquet-writer's incremental ParquetWriter, and streams each encoded row
- * group to the FileIO's OutputStream before the next one is assembled. Memory is therefore one
- * buffered row group plus its encoding, whatever the file's final size.
+ * One Parquet data file being written: each column encodes and compresses its pages as rows are
+ * appended (column-buffer.ts), and a row group's column chunks are streamed to the FileIO's
+ * OutputStream when it is cut. Memory is therefore one row group of compressed pages plus the
+ * pages being filled, whatever the file's final size. The file layout (magic, column chunks,
+ * thrift footer via hyparquet-writer's writeMetadata) is assembled here.
  */
-import type { SchemaElement, Statistics } from 'hyparquet';
+import type { ColumnChunk, FileMetaData, RowGroup, SchemaElement, Statistics } from 'hyparquet';
 import type { MinMaxType } from 'hyparquet/src/types.js';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { FloeError, isFloeError } from '../../errors.js';
 import type { FileIO, OutputStream } from '../io/fileio.js';
 import type { DataFile } from '../spec/model.js';
@@ -16,8 +19,7 @@ import type { ColumnBatch } from './batch.js';
 import { codecName, type ParquetCodec } from './codecs.js';
 import { ColumnBuffer, type RowGroupColumn } from './column-buffer.js';
 import { columnMetrics, type MetricsMode } from './metrics.js';
-
-type Compress = (input: Uint8Array) => Uint8Array;
+import type { Compress } from './page-encoding.js';
 
 /** What every file of one DataWriter shares. */
 export interface FileWriterContext {
@@ -33,6 +35,18 @@ export interface FileWriterContext {
   readonly kvMetadata: { key: string; value: string }[];
   readonly createdBy: string;
   readonly specId: number;
+}
+
+/** The page compressor of a codec (undefined: pages stay uncompressed). */
+export function pageCompressor(
+  codec: ParquetCodec,
+  compressors: Record<string, Compress>,
+): Compress | undefined {
+  const name = codecName(codec);
+  if (name === 'UNCOMPRESSED') return undefined;
+  const compress = name === 'SNAPPY' ? (compressors.SNAPPY ?? snappyCompress) : compressors[name];
+  if (!compress) throw new FloeError('internal', `no compressor for Parquet codec ${name}`);
+  return compress;
 }
 
 /**
@@ -80,18 +94,25 @@ export class ParquetFileWriter {
   private readonly ctx: FileWriterContext;
   private out: OutputStream | undefined;
   private writer: StreamingByteWriter | undefined;
-  private parquet: ParquetWriter | undefined;
-  /** Rows appended but not yet encoded. */
+  private readonly rowGroups: RowGroup[] = [];
+  /** Rows appended but not yet written. */
   bufferedRows = 0;
-  /** Rows in encoded row groups. */
+  /** Rows in written row groups. */
   writtenRows = 0;
 
-  constructor(ctx: FileWriterContext, path: string, key: string, partition: readonly Value[]) {
+  /** `compress` is the codec's page compressor (see pageCompressor), resolved by the caller. */
+  constructor(
+    ctx: FileWriterContext,
+    path: string,
+    key: string,
+    partition: readonly Value[],
+    compress: Compress | undefined,
+  ) {
     this.ctx = ctx;
     this.path = path;
     this.key = key;
     this.partition = partition;
-    this.columns = ctx.schema.fields.map((f) => new ColumnBuffer(f));
+    this.columns = ctx.schema.fields.map((f) => new ColumnBuffer(f, compress));
   }
 
   /** Estimated plain-encoded bytes of the buffered rows. */
@@ -101,7 +122,7 @@ export class ParquetFileWriter {
     return bytes;
   }
 
-  /** Bytes of the file so far (header and encoded row groups; no footer until close). */
+  /** Bytes of the file so far (header and written row groups; no footer until close). */
   get writtenBytes(): number {
     return this.writer?.offset ?? 0;
   }
@@ -112,93 +133,133 @@ export class ParquetFileWriter {
     this.bufferedRows += end - start;
   }
 
-  /** Encodes the buffered rows as one row group and streams it out. */
+  /** Writes the buffered rows as one row group and streams it out. */
   async flushRowGroup(): Promise<void> {
     if (this.bufferedRows === 0) return;
-    const parquet = this.parquet ?? (await this.open());
+    const writer = this.writer ?? (await this.open());
     const rowCount = this.bufferedRows;
     const groups = this.columns.map((c) => c.takeRowGroup());
-    const columnData = groups.map((g, i) => ({ name: this.columns[i]!.field.name, data: g.values }));
     this.bufferedRows = 0;
+    const groupStart = writer.offset;
+    const chunks: ColumnChunk[] = [];
+    let totalUncompressed = 0;
+    groups.forEach((g, i) => {
+      const chunk = this.writeChunk(writer, g, i);
+      totalUncompressed += Number(chunk.meta_data!.total_uncompressed_size);
+      chunks.push(chunk);
+    });
+    this.rowGroups.push({
+      columns: chunks,
+      total_byte_size: BigInt(totalUncompressed),
+      num_rows: BigInt(rowCount),
+      total_compressed_size: BigInt(writer.offset - groupStart),
+    });
     try {
-      await parquet.write({ columnData, rowGroupSize: rowCount });
+      await writer.flush();
     } catch (err) {
       throw wrap(err, `writing a row group of ${this.path}`);
     }
-    if (this.ctx.statistics) this.setStatistics(parquet, groups);
     this.writtenRows += rowCount;
   }
 
-  /**
-   * Footer statistics from the min/max/null counts the append loop already computed: letting
-   * hyparquet-writer compute them again (statistics: true) costs a second pass over every value,
-   * about a sixth of the write time. hyparquet-writer serialises whatever statistics the column
-   * chunks of its `row_groups` hold when the footer is written.
-   */
-  private setStatistics(parquet: ParquetWriter, groups: readonly RowGroupColumn[]): void {
-    const rowGroup = parquet.row_groups[parquet.row_groups.length - 1];
-    if (!rowGroup) return;
-    groups.forEach((g, i) => {
-      const meta = rowGroup.columns[i]?.meta_data;
-      if (!meta) return;
-      const float = this.columns[i]!.type.kind === 'float' || this.columns[i]!.type.kind === 'double';
-      let { min, max } = g;
-      // Parquet: a zero minimum is written as -0 and a zero maximum as +0.
-      if (float && min === 0) min = -0;
-      if (float && max === 0) max = 0;
-      const stats: Statistics & { nan_count?: bigint } = { null_count: BigInt(g.nulls) };
-      if (min !== undefined && max !== undefined) {
-        stats.min_value = min as MinMaxType;
-        stats.max_value = max as MinMaxType;
-      }
-      if (float) stats.nan_count = BigInt(g.nans);
-      meta.statistics = stats;
-    });
+  /** Writes one column chunk (dictionary page, data pages) and describes it. */
+  private writeChunk(writer: ByteWriter, g: RowGroupColumn, i: number): ColumnChunk {
+    const column = this.columns[i]!;
+    const element = this.ctx.parquetSchema[i + 1]!;
+    const start = writer.offset;
+    let uncompressed = 0;
+    let dictionaryOffset: bigint | undefined;
+    if (g.dictionary) {
+      dictionaryOffset = BigInt(writer.offset);
+      for (const part of g.dictionary.parts) writer.appendBytes(part);
+      uncompressed += g.dictionary.uncompressedSize;
+    }
+    const dataOffset = BigInt(writer.offset);
+    for (const page of g.pages) {
+      for (const part of page.parts) writer.appendBytes(part);
+      uncompressed += page.uncompressedSize;
+    }
+    return {
+      file_offset: BigInt(start),
+      meta_data: {
+        type: element.type!,
+        encodings: g.encodings,
+        path_in_schema: [column.field.name],
+        codec: codecName(this.ctx.codec),
+        num_values: BigInt(g.numValues),
+        total_uncompressed_size: BigInt(uncompressed),
+        total_compressed_size: BigInt(writer.offset - start),
+        data_page_offset: dataOffset,
+        dictionary_page_offset: dictionaryOffset,
+        statistics: this.ctx.statistics ? this.statistics(column, g) : undefined,
+        encoding_stats: g.encodingStats,
+      },
+    };
   }
 
-  private async open(): Promise<ParquetWriter> {
-    const compressors = await this.ctx.compressors();
+  /**
+   * Footer statistics from the min/max/null counts the append loop computed (hyparquet-writer's
+   * writeMetadata turns the JS values into the physical bytes).
+   */
+  private statistics(column: ColumnBuffer, g: RowGroupColumn): Statistics {
+    const float = column.type.kind === 'float' || column.type.kind === 'double';
+    let { min, max } = g;
+    // Parquet: a zero minimum is written as -0 and a zero maximum as +0.
+    if (float && min === 0) min = -0;
+    if (float && max === 0) max = 0;
+    const stats: Statistics & { nan_count?: bigint } = { null_count: BigInt(g.nulls) };
+    if (min !== undefined && max !== undefined) {
+      stats.min_value = min as MinMaxType;
+      stats.max_value = max as MinMaxType;
+    }
+    if (float) stats.nan_count = BigInt(g.nans);
+    return stats;
+  }
+
+  private async open(): Promise<StreamingByteWriter> {
     this.out = await this.ctx.io.create(this.path);
     this.writer = new StreamingByteWriter(this.out);
-    this.parquet = new ParquetWriter({
-      writer: this.writer,
-      schema: this.ctx.parquetSchema,
-      codec: codecName(this.ctx.codec),
-      compressors,
-      statistics: false, // see setStatistics
-      kvMetadata: this.ctx.kvMetadata,
-      createdBy: this.ctx.createdBy,
-    });
-    return this.parquet;
+    this.writer.appendUint32(0x31524150); // 'PAR1'
+    return this.writer;
   }
 
   /** Writes the last row group and the footer; null when no row was ever appended. */
   async close(): Promise<DataFile | null> {
     await this.flushRowGroup();
-    const parquet = this.parquet;
+    const writer = this.writer;
     const out = this.out;
-    if (!parquet || !out) return null;
+    if (!writer || !out) return null;
     let size: number;
     try {
-      await parquet.finish();
+      const metadata: FileMetaData = {
+        version: 2,
+        created_by: this.ctx.createdBy,
+        schema: this.ctx.parquetSchema,
+        num_rows: BigInt(this.writtenRows),
+        row_groups: this.rowGroups,
+        key_value_metadata: this.ctx.kvMetadata,
+      } as FileMetaData; // metadata_length is computed by the writer, not serialised from here
+      writeMetadata(writer, metadata);
+      writer.appendUint32(0x31524150);
+      await writer.finish();
       size = await out.close();
     } catch (err) {
       throw wrap(err, `finishing ${this.path}`);
     }
-    return this.dataFile(parquet, size);
+    return this.dataFile(size);
   }
 
   /** Discards the partial file. */
   async abort(): Promise<void> {
-    this.columns.forEach((c) => c.takeRowGroup());
+    this.columns.forEach((c) => c.discard());
     this.bufferedRows = 0;
     if (this.out) await this.out.abort();
   }
 
-  private dataFile(parquet: ParquetWriter, size: number): DataFile {
+  private dataFile(size: number): DataFile {
     const sizes = new Map<number, bigint>();
     const splitOffsets: bigint[] = [];
-    for (const rowGroup of parquet.row_groups) {
+    for (const rowGroup of this.rowGroups) {
       const first = rowGroup.columns[0];
       if (first) splitOffsets.push(first.file_offset);
       rowGroup.columns.forEach((chunk, i) => {

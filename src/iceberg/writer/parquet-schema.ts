@@ -66,8 +66,7 @@ function physical(type: PrimitiveType): Omit<SchemaElement, 'name'> {
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
       };
     case 'string':
-      // converted_type UTF8 also makes hyparquet-writer build dictionaries on the JS strings
-      // themselves (one Map lookup per value) instead of on their encoded bytes.
+      // converted_type UTF8 as well: older readers know strings only by it.
       return { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
     case 'uuid':
       return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } };

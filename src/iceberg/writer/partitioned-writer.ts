@@ -14,7 +14,7 @@ import type { Value } from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
 import { compressorsFor, resolveCodec, resolveCompressionLevel } from './codecs.js';
 import { resolveMetricsModes } from './metrics.js';
-import { ParquetFileWriter, type FileWriterContext } from './parquet-file.js';
+import { ParquetFileWriter, pageCompressor, type FileWriterContext } from './parquet-file.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 import type { DataWriter, DataWriterOptions } from './index.js';
 
@@ -256,7 +256,8 @@ export class PartitionedDataWriter implements DataWriter {
         ? this.location
         : `${this.location}/${partitionPath(this.options.spec, this.options.schema, tuple)}`;
     const name = `${this.prefix}-${String(this.fileCount++).padStart(5, '0')}.parquet`;
-    file = new ParquetFileWriter(this.ctx, `${dir}/${name}`, key, tuple);
+    const compress = pageCompressor(this.ctx.codec, await this.ctx.compressors());
+    file = new ParquetFileWriter(this.ctx, `${dir}/${name}`, key, tuple, compress);
     this.open.set(key, file);
     return file;
   }

@@ -94,7 +94,6 @@ function skipSubtree(schema: readonly SchemaElement[], index: number): number {
   return i;
 }
 
-
 /** Decoded Parquet values -> floe values of the field's Iceberg type (with type promotion). */
 function toValues(type: PrimitiveType, data: ArrayLike<unknown>): Value[] {
   const n = data.length;

@@ -176,4 +176,42 @@ describe('Parquet round trip', () => {
     }
     expect(isFloeError(caught, 'invalid-metadata')).toBe(true);
   });
+  it('many pages per chunk, all types, nulls across page ends, and a dictionary that overflows to PLAIN', async () => {
+    const io = new MemoryFileIO();
+    const schema = allTypesSchema();
+    // 45,001 rows: three pages per chunk (20,000-row pages) with a partial last one.
+    const batches = [allTypesBatch(20_011, 0), allTypesBatch(24_990, 20_011)];
+    const files = await writeOne(io, schema, batches);
+    const expected = concatBatches(batches);
+    const actual = await readAll(io, files[0]!.filePath, schema);
+    expect(actual.rowCount).toBe(45_001);
+    for (const f of ALL_TYPES) {
+      expect(comparable(actual.columns.get(f.id)!), f.name).toEqual(comparable(expected.columns.get(f.id)!));
+    }
+
+    // Low-cardinality strings first (dictionary), then 30,000 distinct 100-char ones: past 1 MiB
+    // of dictionary the chunk goes on in PLAIN pages.
+    const s = new Schema([{ id: 1, name: 's', required: false, type: t.string }]);
+    const n = 60_000;
+    const values = Array.from({ length: n }, (_, i) =>
+      i % 97 === 0
+        ? null
+        : i < 30_000
+          ? `borough-${i % 7}`
+          : `${String(i).padStart(8, '0')}-${'x'.repeat(91)}`,
+    );
+    const w = createDataWriter({ io, schema: s, spec: UNPARTITIONED, dataLocation: 'mem://t/s' });
+    await w.write({ rowCount: n, columns: new Map([[1, values]]) });
+    const [file] = await w.close();
+    const meta = await footer(io, file!.filePath);
+    const chunk = meta.row_groups[0]!.columns[0]!.meta_data!;
+    expect(chunk.encodings).toContain('RLE_DICTIONARY');
+    expect(chunk.encoding_stats?.map((e) => e.encoding)).toContain('PLAIN');
+    expect(chunk.num_values).toBe(BigInt(n));
+    const back = await readAll(io, file!.filePath, s);
+    expect(back.columns.get(1)).toEqual(values);
+    const nonNull = values.filter((v): v is string => v !== null).sort();
+    expect(file!.lowerBounds?.get(1)).toEqual(new TextEncoder().encode(nonNull[0]!.slice(0, 16)));
+    expect(file!.nullValueCounts?.get(1)).toBe(BigInt(values.length - nonNull.length));
+  });
 });

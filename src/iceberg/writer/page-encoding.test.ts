@@ -1,0 +1,53 @@
+import fc from 'fast-check';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { describe, expect, it } from 'vitest';
+import { ByteArrayBuffer, bitWidthOf, encodeBooleans, rleBitPackedHybrid } from './page-encoding.js';
+
+function reference(values: Int32Array, width: number): Uint8Array {
+  const w = new ByteWriter();
+  writeRleBitPackedHybrid(w, values, width);
+  return w.getBytes().slice();
+}
+
+describe('page encoding', () => {
+  it('property: RLE/bit-packed hybrid bytes equal hyparquet-writer’s for any values and width', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        // Runs of repeated values as well as noise, so both run kinds occur.
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 30 })), { maxLength: 60 }),
+        (width, runs) => {
+          const limit = width === 0 ? 1 : 2 ** width;
+          const values = Int32Array.from(runs.flatMap(([v, n]) => Array<number>(n).fill(v % limit)));
+          expect(rleBitPackedHybrid(values, width)).toEqual(reference(values, width));
+        },
+      ),
+    );
+  });
+
+  it('bit widths of dictionary indexes', () => {
+    expect([0, 1, 2, 3, 4, 255, 256].map(bitWidthOf)).toEqual([0, 1, 2, 2, 3, 8, 9]);
+  });
+
+  it('booleans are bit-packed least significant bit first', () => {
+    expect([...encodeBooleans(Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 1, 1]))]).toEqual([0x81, 0x01]);
+  });
+
+  it('byte arrays: little-endian length then UTF-8, ASCII and not, read back as flat strings', () => {
+    const buf = new ByteArrayBuffer(4);
+    const strings = ['', 'abc', 'é€😀 x', 'a'.repeat(100)];
+    const offsets = strings.map((s) => {
+      const at = buf.length;
+      buf.appendString(s);
+      return at;
+    });
+    const expected: number[] = [];
+    for (const s of strings) {
+      const b = new TextEncoder().encode(s);
+      expected.push(b.length & 0xff, b.length >> 8, 0, 0, ...b);
+    }
+    expect([...buf.view()]).toEqual(expected);
+    expect(offsets.map((o) => buf.stringAt(o))).toEqual(strings);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Parquet page bytes for flat (non-repeated) columns, built straight from typed arrays: data
+ * page v2 headers, definition levels, PLAIN numbers, bit-packed booleans, PLAIN BYTE_ARRAY and
+ * RLE_DICTIONARY indexes. hyparquet-writer's thrift and RLE helpers are reused; its column
+ * encoder is not, because it wants every value of a row group as a JS array (see column-buffer.ts).
+ */
+import type { Encoding, PageHeader } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+
+export type Compress = (input: Uint8Array) => Uint8Array;
+
+/** Typed arrays can be written as PLAIN bytes as they are only on little-endian hosts. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Bytes of one page as parts: header, levels, (compressed) values. */
+export interface EncodedPage {
+  readonly parts: Uint8Array[];
+  /** Header plus uncompressed levels and values (what total_uncompressed_size sums). */
+  readonly uncompressedSize: number;
+  /** Sum of the parts' lengths. */
+  readonly compressedSize: number;
+}
+
+/** Definition levels (bit width 1) of a page, RLE/bit-packed hybrid. */
+export function encodeDefinitionLevels(defs: Uint8Array): Uint8Array {
+  return rleBitPackedHybrid(defs, 1);
+}
+
+/**
+ * The RLE/bit-packed hybrid encoding (no length prefix) of `values`, each < 2^width: runs of 8+
+ * equal values as RLE runs, the rest bit-packed in groups of 8 (the last group zero-padded). The
+ * same runs hyparquet-writer's writeRleBitPackedHybrid chooses, written straight into a byte array.
+ */
+export function rleBitPackedHybrid(values: Uint8Array | Int32Array, width: number): Uint8Array {
+  if (width > 24) {
+    const w = new ByteWriter(values.length * 4 + 64);
+    writeRleBitPackedHybrid(w, values, width);
+    return w.getBytes().slice();
+  }
+  const n = values.length;
+  const valueBytes = (width + 7) >> 3;
+  // Worst case: everything bit-packed (n/8 groups of `width` bytes, plus a 5-byte header per
+  // section) or RLE runs of 8 (5-byte header and the value per run).
+  const out = new Uint8Array(Math.ceil(n / 8) * (width + 5 + valueBytes) + 16);
+  let o = 0;
+  let i = 0;
+  let bpStart = 0;
+  let bpGroups = 0;
+  const flush = (): void => {
+    o = varint(out, o, (bpGroups << 1) | 1);
+    if (width > 0) o = bitPack(values, bpStart, bpGroups * 8, width, out, o);
+    bpGroups = 0;
+  };
+  while (i < n) {
+    const v = values[i]!;
+    let r = i + 1;
+    while (r < n && values[r] === v) r++;
+    const run = r - i;
+    if (run >= 8) {
+      if (bpGroups > 0) flush();
+      o = varint(out, o, run << 1);
+      for (let j = 0; j < valueBytes; j++) out[o++] = (v >>> (j << 3)) & 0xff;
+      i = r;
+    } else {
+      if (bpGroups === 0) bpStart = i;
+      bpGroups++;
+      i += 8;
+    }
+  }
+  if (bpGroups > 0) flush();
+  return out.subarray(0, o);
+}
+
+function varint(out: Uint8Array, o: number, value: number): number {
+  while (value > 0x7f) {
+    out[o++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  out[o++] = value;
+  return o;
+}
+
+/** Bit-packs `count` values from `start` (past the end: zeros), least significant bit first. */
+function bitPack(
+  values: Uint8Array | Int32Array,
+  start: number,
+  count: number,
+  width: number,
+  out: Uint8Array,
+  o: number,
+): number {
+  const n = values.length;
+  let buffer = 0;
+  let bits = 0;
+  for (let k = 0; k < count; k++) {
+    const idx = start + k;
+    buffer |= (idx < n ? values[idx]! : 0) << bits;
+    bits += width;
+    while (bits >= 8) {
+      out[o++] = buffer & 0xff;
+      buffer >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[o++] = buffer & 0xff;
+  return o;
+}
+
+/** Bit width of dictionary indexes whose largest value is `max` (0 for a one-value dictionary). */
+export function bitWidthOf(max: number): number {
+  return max <= 0 ? 0 : 32 - Math.clz32(max);
+}
+
+/** RLE_DICTIONARY page values: the bit width byte, then the indexes RLE/bit-packed. */
+export function encodeDictionaryIndexes(indexes: Int32Array): Uint8Array {
+  let max = 0;
+  for (let i = 0; i < indexes.length; i++) if (indexes[i]! > max) max = indexes[i]!;
+  const width = bitWidthOf(max);
+  const body = rleBitPackedHybrid(indexes, width);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = width;
+  out.set(body, 1);
+  return out;
+}
+
+/** PLAIN booleans: bit-packed, least significant bit first. */
+export function encodeBooleans(values: Uint8Array): Uint8Array {
+  const out = new Uint8Array((values.length + 7) >> 3);
+  for (let i = 0; i < values.length; i++) if (values[i]) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+/** A data page v2: header, uncompressed levels, compressed values. */
+export function dataPageV2(options: {
+  rows: number;
+  nulls: number;
+  encoding: Encoding;
+  levels: Uint8Array | undefined;
+  values: Uint8Array;
+  compress: Compress | undefined;
+}): EncodedPage {
+  const { rows, nulls, encoding, levels, values, compress } = options;
+  // A copy when uncompressed: `values` may view a buffer that the next page reuses.
+  const body = compress ? compress(values) : values.slice();
+  const levelBytes = levels?.length ?? 0;
+  const header: PageHeader = {
+    type: 'DATA_PAGE_V2',
+    uncompressed_page_size: levelBytes + values.length,
+    compressed_page_size: levelBytes + body.length,
+    data_page_header_v2: {
+      num_values: rows,
+      num_nulls: nulls,
+      num_rows: rows,
+      encoding,
+      definition_levels_byte_length: levelBytes,
+      repetition_levels_byte_length: 0,
+      is_compressed: compress !== undefined,
+    },
+  };
+  const head = pageHeaderBytes(header);
+  const parts = levels && levels.length > 0 ? [head, levels, body] : [head, body];
+  return {
+    parts,
+    uncompressedSize: head.length + levelBytes + values.length,
+    compressedSize: head.length + levelBytes + body.length,
+  };
+}
+
+/** A dictionary page holding `count` PLAIN values. */
+export function dictionaryPage(
+  count: number,
+  values: Uint8Array,
+  compress: Compress | undefined,
+): EncodedPage {
+  const body = compress ? compress(values) : values.slice();
+  const head = pageHeaderBytes({
+    type: 'DICTIONARY_PAGE',
+    uncompressed_page_size: values.length,
+    compressed_page_size: body.length,
+    dictionary_page_header: { num_values: count, encoding: 'PLAIN' },
+  });
+  return {
+    parts: [head, body],
+    uncompressedSize: head.length + values.length,
+    compressedSize: head.length + body.length,
+  };
+}
+
+function pageHeaderBytes(header: PageHeader): Uint8Array {
+  const w = new ByteWriter(64);
+  writePageHeader(w, header);
+  return w.getBytes().slice();
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A growable byte buffer for PLAIN BYTE_ARRAY values (4-byte little-endian length, then the
+ * UTF-8 bytes). ASCII is copied with a char-code loop: cheaper than a TextEncoder call for the
+ * short strings typical of a column value.
+ */
+export class ByteArrayBuffer {
+  bytes: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 64 * 1024) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  private grow(need: number): void {
+    let size = this.bytes.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes.subarray(0, this.length));
+    this.bytes = next;
+  }
+
+  /** Appends one string; returns its UTF-8 byte length. */
+  appendString(v: string): number {
+    const n = v.length;
+    const start = this.length;
+    if (start + 4 + n * 3 > this.bytes.length) this.grow(start + 4 + n * 3);
+    const buf = this.bytes;
+    let p = start + 4;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[p++] = c;
+    }
+    if (i < n) p += encoder.encodeInto(v.slice(i), buf.subarray(p)).written;
+    const len = p - start - 4;
+    buf[start] = len & 0xff;
+    buf[start + 1] = (len >>> 8) & 0xff;
+    buf[start + 2] = (len >>> 16) & 0xff;
+    buf[start + 3] = len >>> 24;
+    this.length = p;
+    return len;
+  }
+
+  appendBytes(v: Uint8Array): void {
+    const start = this.length;
+    if (start + 4 + v.length > this.bytes.length) this.grow(start + 4 + v.length);
+    const buf = this.bytes;
+    const len = v.length;
+    buf[start] = len & 0xff;
+    buf[start + 1] = (len >>> 8) & 0xff;
+    buf[start + 2] = (len >>> 16) & 0xff;
+    buf[start + 3] = len >>> 24;
+    buf.set(v, start + 4);
+    this.length = start + 4 + len;
+  }
+
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+
+  /** The string of the value whose length prefix starts at `offset`: a flat copy, not a slice. */
+  stringAt(offset: number): string {
+    const b = this.bytes;
+    const len = b[offset]! | (b[offset + 1]! << 8) | (b[offset + 2]! << 16) | (b[offset + 3]! << 24);
+    return decoder.decode(b.subarray(offset + 4, offset + 4 + len));
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+}
+
+const decoder = new TextDecoder();
