@@ -50,8 +50,15 @@ export const CATALOG_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description: 'catalog (default $FLOE_CATALOG or file)',
   },
   uri: { type: 'string', valueName: '<url>', description: 'REST catalog URI (default $FLOE_CATALOG_URI)' },
-  region: { type: 'string', valueName: '<region>', description: 'AWS region for Glue, SigV4 and S3 (default: AWS chain)' },
-  sigv4: { type: 'boolean', description: 'sign REST catalog requests with AWS SigV4 (Glue Iceberg REST, S3 Tables)' },
+  region: {
+    type: 'string',
+    valueName: '<region>',
+    description: 'AWS region for Glue, SigV4 and S3 (default: AWS chain)',
+  },
+  sigv4: {
+    type: 'boolean',
+    description: 'sign REST catalog requests with AWS SigV4 (Glue Iceberg REST, S3 Tables)',
+  },
 };
 
 export const CATALOG_ENV_HELP =
@@ -68,10 +75,16 @@ export function resolveWarehouse(ctx: CliContext, flag: string | undefined): str
 const CATALOG_KINDS = ['file', 'glue', 'rest'];
 
 /** Flags over environment: the catalog a command works on, with a display name for messages. */
-export function catalogOptions(ctx: CliContext, values: Record<string, string | boolean | undefined>): CatalogOptions {
+export function catalogOptions(
+  ctx: CliContext,
+  values: Record<string, string | boolean | undefined>,
+): CatalogOptions {
   const kind = (values.catalog as string | undefined) ?? ctx.env.FLOE_CATALOG ?? 'file';
   if (!CATALOG_KINDS.includes(kind)) {
-    throw new FloeError('usage', `--catalog must be one of ${CATALOG_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new FloeError(
+      'usage',
+      `--catalog must be one of ${CATALOG_KINDS.join(', ')}, got ${JSON.stringify(kind)}`,
+    );
   }
   const flagWarehouse = values.warehouse as string | undefined;
   // Only the file catalog has a local default; Glue and REST decide locations themselves unless told.
@@ -99,7 +112,9 @@ export function catalogOptions(ctx: CliContext, values: Record<string, string | 
 
 /** Where the tables live, for messages: the warehouse, or the catalog URI. */
 export function catalogLabel(options: CatalogOptions): string {
-  return options.catalog === 'rest' ? `${options.uri}` : (options.warehouse ?? `the ${options.catalog} catalog`);
+  return options.catalog === 'rest'
+    ? `${options.uri}`
+    : (options.warehouse ?? `the ${options.catalog} catalog`);
 }
 
 export function openCatalog(ctx: CliContext, options: CatalogOptions): Catalog {

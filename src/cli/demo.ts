@@ -46,5 +46,9 @@ export async function demoCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
     json: false,
   });
   write(ctx.stdout, summaryText(summary) + '\n');
-  return inspectCommand(ctx, { positionals: ['demo.nyc311'], values: { warehouse, catalog: 'file' }, help: false });
+  return inspectCommand(ctx, {
+    positionals: ['demo.nyc311'],
+    values: { warehouse, catalog: 'file' },
+    help: false,
+  });
 }

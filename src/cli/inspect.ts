@@ -13,7 +13,14 @@ import { parseTransform } from '../iceberg/spec/transforms.js';
 import { isPrimitive, type Value } from '../iceberg/spec/types.js';
 import type { FileIO } from '../iceberg/io/fileio.js';
 import { intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
-import { CATALOG_OPTIONS, catalogLabel, catalogOptions, openCatalog, write, type CliContext } from './context.js';
+import {
+  CATALOG_OPTIONS,
+  catalogLabel,
+  catalogOptions,
+  openCatalog,
+  write,
+  type CliContext,
+} from './context.js';
 import { formatBytes, formatCount, schemaLines, specLines, toJsonText } from './format.js';
 
 export const tablesSpec: CommandSpec = {

@@ -31,7 +31,6 @@ import {
   inferSchema,
   newBatchStats,
   openDecoder,
-  RECORD_FORMATS,
   RejectedRowsWriter,
   rejectPolicy,
   type RecordFormat,
@@ -40,6 +39,7 @@ import {
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import type { CatalogOptions } from '../catalog/index.js';
 import { CATALOG_OPTIONS, catalogOptions, openCatalog, write, type CliContext } from './context.js';
+import { badRecordLimit, INPUT_OPTIONS, inputDialect } from './input-options.js';
 import { formatBytes, formatCount, formatSeconds, schemaLines, toJsonText } from './format.js';
 
 const CODECS: readonly ParquetCodec[] = ['zstd', 'snappy', 'gzip', 'uncompressed'];
@@ -68,17 +68,7 @@ export const loadSpec: CommandSpec = {
       description: "partition spec for a new table, e.g. 'day(created_date), bucket(16, id)'",
     },
     ...CATALOG_OPTIONS,
-    format: {
-      type: 'string',
-      valueName: '<csv|json|ndjson>',
-      description: 'input format (default: from the extension, else sniffed)',
-    },
-    delimiter: {
-      type: 'string',
-      valueName: '<char>',
-      description: 'CSV field delimiter (default , ; tab for .tsv)',
-    },
-    quote: { type: 'string', valueName: '<char>', description: 'CSV quote character (default ")' },
+    ...INPUT_OPTIONS,
     'max-bad-rows': {
       type: 'string',
       valueName: '<N|unlimited>',
@@ -147,14 +137,6 @@ export interface LoadSummary {
   rowsPerSecond: number;
 }
 
-function singleChar(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const v = value === '\\t' || value === 'tab' ? '\t' : value;
-  if (v.length !== 1)
-    throw usageError(loadSpec, `--${name} must be a single character, got ${JSON.stringify(value)}`);
-  return v;
-}
-
 export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   const v = args.values;
   const input = args.positionals[0] as string;
@@ -165,19 +147,8 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   } catch (err) {
     throw usageError(loadSpec, (err as Error).message);
   }
-  const maxBad = v['max-bad-rows'] as string | undefined;
-  const maxBadRows =
-    maxBad === undefined
-      ? 0
-      : maxBad === 'unlimited' || maxBad === 'all'
-        ? Infinity
-        : intOption(loadSpec, 'max-bad-rows', maxBad);
-  const format =
-    v.format === undefined ? undefined : choiceOption(loadSpec, 'format', v.format as string, RECORD_FORMATS);
-  const delimiter =
-    singleChar('delimiter', v.delimiter as string | undefined) ??
-    (/\.tsv(\.gz)?$/i.test(input) ? '\t' : undefined);
-  const quote = singleChar('quote', v.quote as string | undefined);
+  const maxBadRows = badRecordLimit(loadSpec, 'max-bad-rows', v['max-bad-rows'] as string | undefined);
+  const dialect = inputDialect(loadSpec, v, input);
   const codecText = v.codec === 'none' ? 'uncompressed' : (v.codec as string | undefined);
   const settings: LoadSettings = {
     input,
@@ -202,9 +173,7 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   if (input !== '-') settings.input = resolve(ctx.cwd, input);
   if (typeof v.schema === 'string') settings.schemaPath = resolve(ctx.cwd, v.schema);
   if (typeof v.partition === 'string') settings.partition = v.partition;
-  if (format) settings.format = format;
-  if (delimiter) settings.delimiter = delimiter;
-  if (quote) settings.quote = quote;
+  Object.assign(settings, dialect);
   if (codecText !== undefined) settings.codec = choiceOption(loadSpec, 'codec', codecText, CODECS);
   return settings;
 }

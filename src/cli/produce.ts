@@ -18,9 +18,9 @@ import {
   type ProduceSettings,
   type ProduceSummary,
 } from '../producer/index.js';
-import { RECORD_FORMATS } from '../records/index.js';
-import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
+import { intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { write, type CliContext } from './context.js';
+import { badRecordLimit, INPUT_OPTIONS, inputDialect } from './input-options.js';
 import { formatBytes, formatCount, formatSeconds, toJsonText } from './format.js';
 
 export const produceSpec: CommandSpec = {
@@ -35,17 +35,7 @@ export const produceSpec: CommandSpec = {
       description: `target stream (default $FLOE_STREAM, else the dev stream "${DEV_STREAM}")`,
       short: 's',
     },
-    format: {
-      type: 'string',
-      valueName: '<csv|json|ndjson>',
-      description: 'input format (default: from the extension, else sniffed)',
-    },
-    delimiter: {
-      type: 'string',
-      valueName: '<char>',
-      description: 'CSV field delimiter (default , ; tab for .tsv)',
-    },
-    quote: { type: 'string', valueName: '<char>', description: 'CSV quote character (default ")' },
+    ...INPUT_OPTIONS,
     'partition-key': {
       type: 'string',
       valueName: '<field>',
@@ -112,14 +102,6 @@ Exit codes: 0 every record delivered; 1 some record was not (failed, or the run 
 2 usage error; 130 / 143 interrupted by SIGINT / SIGTERM (the input was not read to its end).`,
 };
 
-function singleChar(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const v = value === '\\t' || value === 'tab' ? '\t' : value;
-  if (v.length !== 1)
-    throw usageError(produceSpec, `--${name} must be a single character, got ${JSON.stringify(value)}`);
-  return v;
-}
-
 export interface ProduceCliSettings extends ProduceSettings {
   endpoint: string | undefined;
   region: string | undefined;
@@ -149,10 +131,7 @@ export function produceSettings(ctx: CliContext, args: ParsedArgs): ProduceCliSe
       throw usageError(produceSpec, (err as Error).message);
     }
   }
-  const format =
-    str('format') === undefined
-      ? undefined
-      : choiceOption(produceSpec, 'format', str('format') as string, RECORD_FORMATS);
+  const dialect = inputDialect(produceSpec, args.values, input);
   const ehk = str('explicit-hash-key');
   if (ehk !== undefined && (!/^\d{1,39}$/.test(ehk) || BigInt(ehk) > MAX_HASH_KEY)) {
     throw usageError(
@@ -167,25 +146,12 @@ export function produceSettings(ctx: CliContext, args: ParsedArgs): ProduceCliSe
     throw usageError(produceSpec, '--partition-key and --explicit-hash-key cannot be combined');
   }
   const maxBad = str('max-bad-records');
-  const maxBadRecords =
-    maxBad === undefined
-      ? 0
-      : maxBad === 'unlimited' || maxBad === 'all'
-        ? Infinity
-        : intOption(produceSpec, 'max-bad-records', maxBad);
+  const maxBadRecords = badRecordLimit(produceSpec, 'max-bad-records', maxBad);
   const base = input === '-' ? resolve(ctx.cwd, 'stdin') : resolve(ctx.cwd, input);
-  const delimiter =
-    singleChar('delimiter', str('delimiter')) ?? (/\.tsv(\.gz)?$/i.test(input) ? '\t' : undefined);
-  const quote = singleChar('quote', str('quote'));
-  if (delimiter !== undefined && quote !== undefined && delimiter === quote) {
-    throw usageError(produceSpec, '--delimiter and --quote must differ');
-  }
   return {
     input: input === '-' ? '-' : resolve(ctx.cwd, input),
     stream,
-    format,
-    delimiter,
-    quote,
+    ...dialect,
     partitionKeyField: pk,
     explicitHashKey: ehk === undefined ? undefined : BigInt(ehk).toString(),
     aggregate: v.aggregate === true,

@@ -37,9 +37,17 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
     const m = await import('./inspect.js');
     return { spec: m.inspectSpec, run: m.inspectCommand };
   },
+  query: async () => {
+    const m = await import('./query.js');
+    return { spec: m.querySpec, run: m.queryCommand };
+  },
   demo: async () => {
     const m = await import('./demo.js');
     return { spec: m.demoSpec, run: m.demoCommand };
+  },
+  dev: async () => {
+    const m = await import('./dev.js');
+    return { spec: m.devSpec, run: m.devCommand };
   },
 };
 

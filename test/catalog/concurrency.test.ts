@@ -1,6 +1,6 @@
 /**
  * Two OS processes commit to one file-catalog table at once. The children run the TypeScript
- * sources directly (test/catalog/ts-register.mjs transpiles them with the project's typescript),
+ * sources directly (test/support/ts-register.mjs transpiles them with the project's typescript),
  * so the test needs no build and always exercises the current code.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +23,7 @@ interface Child {
 function startChild(warehouse: string, writer: string): Child {
   const proc = spawn(
     process.execPath,
-    ['--import', join(here, 'ts-register.mjs'), join(here, 'commit-child.ts'), warehouse, '20', writer],
+    ['--import', join(here, '../support/ts-register.mjs'), join(here, 'commit-child.ts'), warehouse, '20', writer],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stdout = '';

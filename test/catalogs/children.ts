@@ -1,6 +1,6 @@
 /**
  * Runs append-child.ts writers as separate OS processes (TypeScript sources run directly through
- * test/catalog/ts-register.mjs), started together, and returns their outputs.
+ * test/support/ts-register.mjs), started together, and returns their outputs.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -20,7 +20,7 @@ export async function runWriters(
       process.execPath,
       [
         '--import',
-        join(here, '../catalog/ts-register.mjs'),
+        join(here, '../support/ts-register.mjs'),
         join(here, 'append-child.ts'),
         JSON.stringify(options),
         table,

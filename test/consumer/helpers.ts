@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the consumer's cross-process tests: run `floe` from the TypeScript sources
- * (no build step, through ts-cached-register.mjs), generate records, read tables back.
+ * (no build step, through test/support/ts-register.mjs), generate records, read tables back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { kinesisEnv } from '../setup/kinesis.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const REGISTER = join(ROOT, 'test/consumer/ts-cached-register.mjs');
+const REGISTER = join(ROOT, 'test/support/ts-register.mjs');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
 export interface Run {

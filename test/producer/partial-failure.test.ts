@@ -104,7 +104,10 @@ beforeAll(async () => {
             JSON.stringify({ FailedRecordCount: resp.FailedRecordCount + failedAt.length, Records: merged }),
           );
         }
-        const headers = { ...out.headers, 'content-length': String(outBody.length) };
+        const headers: Record<string, string | string[] | undefined> = {
+          ...out.headers,
+          'content-length': String(outBody.length),
+        };
         delete headers['transfer-encoding'];
         res.writeHead(out.status, headers);
         res.end(outBody);

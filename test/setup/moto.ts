@@ -8,9 +8,9 @@
  * the same moto WSGI app and request handler as `moto_server`, with each request handled under
  * one lock, which restores S3's guarantee.
  */
+import { freePort } from '../support/net.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,19 +47,6 @@ export interface Moto {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** The venv is built by the global test setup; another process may still be building it. */
 async function waitForVenv(timeoutMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 // A child process for the concurrency test: appends `count` single-row batches to one table.
-// Run with `node --import test/catalog/ts-register.mjs` so it is a real, separate writer process.
+// Run with `node --import test/support/ts-register.mjs` so it is a real, separate writer process.
 import { FileCatalog } from '../../src/catalog/file/index.js';
 import { Table } from '../../src/iceberg/table/index.js';
 

@@ -24,7 +24,7 @@ function runChild(writer: number): Promise<void> {
       process.execPath,
       [
         '--import',
-        join(import.meta.dirname, '../catalog/ts-register.mjs'),
+        join(import.meta.dirname, '../support/ts-register.mjs'),
         join(import.meta.dirname, 'append-child.ts'),
         dir,
         String(writer),

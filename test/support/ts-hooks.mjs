@@ -1,6 +1,8 @@
-// Like test/catalog/ts-hooks.mjs (run floe's TypeScript sources in a plain `node` child), with the
-// transpiled output cached on disk by content hash: the crash test starts the consumer dozens of
-// times, and loading + running the TypeScript compiler on every start costs seconds per process.
+// Module hooks that let a plain `node` child process run floe's TypeScript sources directly, with
+// no build step: `.ts` files are transpiled (types stripped) by the project's own `typescript`, and
+// the `.js` specifiers the sources use (NodeNext style) resolve to the `.ts` file beside them.
+// The transpiled output is cached on disk by content hash: the crash test starts the consumer dozens
+// of times, and loading + running the TypeScript compiler on every start costs seconds per process.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
