@@ -7,8 +7,8 @@
  * (too many bad rows, malformed CSV) aborts the append, which deletes its files; and a table this
  * run created is dropped again when the load fails.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readConfigText } from '../config-file.js';
 import { FloeError, isFloeError } from '../errors.js';
 import {
   identifierToString,
@@ -180,18 +180,7 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
 
 /** Reads and validates an Iceberg JSON schema file; every problem is a one-line config error. */
 export async function readSchemaFile(path: string): Promise<Schema> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FloeError(
-      'config',
-      code === 'ENOENT'
-        ? `schema file not found: ${path}`
-        : `cannot read schema file ${path}: ${(err as Error).message}`,
-    );
-  }
+  const text = await readConfigText(path, 'schema file');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -3,9 +3,9 @@
  * with zod, with `${ENV}` / `${ENV:-default}` interpolation in every string, then overridden by
  * flags. Every problem is one line naming the offending path: FloeError('config') → exit 2.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { readConfigText } from '../config-file.js';
 import { FloeError } from '../errors.js';
 
 const positiveInt = z.number().int().positive();
@@ -141,18 +141,7 @@ export async function loadConfigFile(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ConsumeConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FloeError(
-      'config',
-      code === 'ENOENT'
-        ? `config file not found: ${path}`
-        : `cannot read config file ${path}: ${(err as Error).message}`,
-    );
-  }
+  const text = await readConfigText(path, 'config file');
   let raw: unknown;
   if (/\.ya?ml$/i.test(path)) raw = await parseYaml(text, path);
   else {
