@@ -147,8 +147,16 @@ export function catalogContract(
       // run one after the other (the requirement decides), exactly one may win.
       const onEmptyMain = [{ type: 'assert-ref-snapshot-id' as const, ref: 'main', snapshotId: null }];
       const results = await Promise.allSettled([
-        catalog.commitTable({ identifier: id, requirements: onEmptyMain, updates: appendUpdates(v1.metadata, 11n) }),
-        catalog.commitTable({ identifier: id, requirements: onEmptyMain, updates: appendUpdates(v1.metadata, 12n) }),
+        catalog.commitTable({
+          identifier: id,
+          requirements: onEmptyMain,
+          updates: appendUpdates(v1.metadata, 11n),
+        }),
+        catalog.commitTable({
+          identifier: id,
+          requirements: onEmptyMain,
+          updates: appendUpdates(v1.metadata, 12n),
+        }),
       ]);
       const ok = results.filter((r) => r.status === 'fulfilled');
       expect(ok.length).toBe(1);

@@ -23,7 +23,14 @@ interface Child {
 function startChild(warehouse: string, writer: string): Child {
   const proc = spawn(
     process.execPath,
-    ['--import', join(here, '../support/ts-register.mjs'), join(here, 'commit-child.ts'), warehouse, '20', writer],
+    [
+      '--import',
+      join(here, '../support/ts-register.mjs'),
+      join(here, 'commit-child.ts'),
+      warehouse,
+      '20',
+      writer,
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -212,7 +212,10 @@ describe('REST catalog on the Iceberg REST fixture', () => {
     expect(inspected.code).toBe(0);
     const info = JSON.parse(inspected.out) as { snapshots: { summary: Record<string, string> }[] };
     expect(info.snapshots[0]!.summary['added-records']).toBe(String(summary.rowsWritten));
-    const table = await Table.load(new RestCatalog({ uri: server.uri }), { namespace: [ns], name: 'requests' });
+    const table = await Table.load(new RestCatalog({ uri: server.uri }), {
+      namespace: [ns],
+      name: 'requests',
+    });
     expect((await table.readRows()).length).toBe(summary.rowsWritten);
   });
 });

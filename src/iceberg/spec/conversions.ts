@@ -83,7 +83,8 @@ export function uuidToBytes(uuid: string): Uint8Array {
 }
 
 export function uuidFromBytes(bytes: Uint8Array): string {
-  if (bytes.length !== 16) throw new FloeError('invalid-metadata', `a uuid needs 16 bytes, got ${bytes.length}`);
+  if (bytes.length !== 16)
+    throw new FloeError('invalid-metadata', `a uuid needs 16 bytes, got ${bytes.length}`);
   let hex = '';
   for (const b of bytes) hex += b.toString(16).padStart(2, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
