@@ -7,6 +7,21 @@ import type { Writable } from 'node:stream';
 
 export type { Logger } from 'pino';
 
+const SECRET_KEYS = [
+  'token',
+  'credential',
+  'secretAccessKey',
+  'sessionToken',
+  'password',
+  'authorization',
+  'Authorization',
+];
+const SECRET_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+];
+
 export function createLogger(
   options: { level?: string; destination?: Writable; base?: Record<string, unknown> } = {},
 ): Logger {
@@ -17,6 +32,9 @@ export function createLogger(
       base: { pid: process.pid, ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Defence in depth: nothing should log credentials, but if an object carrying them is ever
+      // logged, these never reach the output.
+      redact: { paths: SECRET_PATHS, censor: '[redacted]' },
     },
     options.destination ?? pino.destination({ fd: 1, sync: true }),
   );
