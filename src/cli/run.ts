@@ -49,6 +49,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
     const m = await import('./dev.js');
     return { spec: m.devSpec, run: m.devCommand };
   },
+  dlq: async () => {
+    const m = await import('./dlq.js');
+    return { spec: m.dlqSpec, run: (ctx, args) => m.dlqCommand(ctx, args) };
+  },
 };
 
 function findCommand(name: string | undefined): Promise<Command> | undefined {
