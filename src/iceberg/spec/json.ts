@@ -4,7 +4,7 @@
  * exist. This parser yields a bigint for every integer literal outside the safe-integer range
  * (numbers otherwise), and the stringifier writes bigints as plain digits.
  */
-import { FloeError } from '../../errors.js';
+import { FloeError, type ErrorKind } from '../../errors.js';
 
 export type JsonValue =
   null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
@@ -12,13 +12,36 @@ export type JsonValue =
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const INTEGER = /^-?\d+$/;
 
-class Parser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
+/** How a parse treats number literals and reports errors; the rest of JSON is the same for all. */
+export interface JsonParseOptions<N> {
+  /** Turns a number literal (exactly as written) into its value. */
+  number: (literal: string) => N;
+  /** The FloeError kind of a syntax error: bad metadata and bad user records are different failures. */
+  errorKind: ErrorKind;
+  /** Skip a leading UTF-8 BOM (some editors add one to files); records never carry one. */
+  allowBom?: boolean;
+}
+
+export type ParsedJson<N> = null | boolean | N | string | ParsedJson<N>[] | { [key: string]: ParsedJson<N> };
+
+class Parser<N> {
+  pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly options: JsonParseOptions<N>,
+  ) {}
 
   fail(what: string): never {
-    const at = this.pos >= this.text.length ? 'end of input' : `position ${this.pos}`;
-    throw new FloeError('invalid-metadata', `invalid JSON: ${what} at ${at}`);
+    const at = this.pos >= this.text.length ? 'end of input' : `position ${this.pos + 1}`;
+    throw new FloeError(this.options.errorKind, `invalid JSON: ${what} at ${at}`);
+  }
+
+  parseDocument(): ParsedJson<N> {
+    if (this.options.allowBom && this.text.charCodeAt(0) === 0xfeff) this.pos = 1;
+    const v = this.value();
+    this.skipWs();
+    if (this.pos !== this.text.length) this.fail('unexpected text after the value');
+    return v;
   }
 
   skipWs(): void {
@@ -32,16 +55,7 @@ class Parser {
     this.pos = p;
   }
 
-  parseDocument(): JsonValue {
-    // A UTF-8 BOM is not JSON, but some editors add one to metadata files.
-    if (this.text.charCodeAt(0) === 0xfeff) this.pos = 1;
-    const v = this.value();
-    this.skipWs();
-    if (this.pos !== this.text.length) this.fail('unexpected trailing characters');
-    return v;
-  }
-
-  value(): JsonValue {
+  value(): ParsedJson<N> {
     this.skipWs();
     const c = this.text[this.pos];
     switch (c) {
@@ -58,25 +72,24 @@ class Parser {
       case 'n':
         return this.literal('null', null);
       default:
-        return this.number();
+        if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+        return this.fail(c === undefined ? 'unexpected end' : `unexpected ${JSON.stringify(c)}`);
     }
   }
 
-  literal<T extends JsonValue>(word: string, v: T): T {
+  literal<T extends boolean | null>(word: string, v: T): T {
     if (!this.text.startsWith(word, this.pos)) this.fail('unexpected token');
     this.pos += word.length;
     return v;
   }
 
-  number(): number | bigint {
+  number(): N {
     NUMBER.lastIndex = this.pos;
     const m = NUMBER.exec(this.text);
-    if (!m) this.fail('unexpected token');
+    if (!m) this.fail('bad number');
     const lit = m[0];
     this.pos += lit.length;
-    const n = Number(lit);
-    if (!Number.isSafeInteger(n) && INTEGER.test(lit)) return BigInt(lit);
-    return n;
+    return this.options.number(lit);
   }
 
   string(): string {
@@ -86,19 +99,26 @@ class Parser {
     let escaped = false;
     for (;;) {
       const c = s.charCodeAt(p);
-      if (Number.isNaN(c)) this.fail('unterminated string');
+      if (Number.isNaN(c)) {
+        this.pos = p;
+        this.fail('unterminated string');
+      }
       if (c === 0x22) break; // "
       if (c === 0x5c) {
         escaped = true;
         p += 2;
         continue;
       }
-      if (c < 0x20) this.fail('control character in string');
+      if (c < 0x20) {
+        this.pos = p;
+        this.fail('control character in string');
+      }
       p++;
     }
     this.pos = p + 1;
     if (!escaped) return s.slice(start, p);
     try {
+      // Escapes are JSON.parse's job: it is exact and fast on a single string literal.
       return JSON.parse(s.slice(start - 1, p + 1)) as string;
     } catch {
       this.pos = start;
@@ -106,9 +126,9 @@ class Parser {
     }
   }
 
-  array(): JsonValue[] {
+  array(): ParsedJson<N>[] {
     this.pos++; // [
-    const out: JsonValue[] = [];
+    const out: ParsedJson<N>[] = [];
     this.skipWs();
     if (this.text[this.pos] === ']') {
       this.pos++;
@@ -126,9 +146,9 @@ class Parser {
     }
   }
 
-  object(): { [key: string]: JsonValue } {
+  object(): { [key: string]: ParsedJson<N> } {
     this.pos++; // {
-    const out: { [key: string]: JsonValue } = {};
+    const out: { [key: string]: ParsedJson<N> } = {};
     this.skipWs();
     if (this.text[this.pos] === '}') {
       this.pos++;
@@ -155,6 +175,20 @@ class Parser {
   }
 }
 
+/** Parses a JSON document with the given number handling and error kind. */
+export function parseJsonWith<N>(text: string, options: JsonParseOptions<N>): ParsedJson<N> {
+  return new Parser(text, options).parseDocument();
+}
+
+const INT64_SAFE: JsonParseOptions<number | bigint> = {
+  number: (lit) => {
+    const n = Number(lit);
+    return !Number.isSafeInteger(n) && INTEGER.test(lit) ? BigInt(lit) : n;
+  },
+  errorKind: 'invalid-metadata',
+  allowBom: true,
+};
+
 /** Sets a member so that a key like "__proto__" (possible in a properties map) stays plain data. */
 export function setMember<T>(obj: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__')
@@ -164,7 +198,7 @@ export function setMember<T>(obj: Record<string, T>, key: string, value: T): voi
 
 /** Parses JSON; integers beyond ±(2^53-1) come back as bigint. Errors are FloeError('invalid-metadata'). */
 export function parseJson(text: string): JsonValue {
-  return new Parser(text).parseDocument();
+  return parseJsonWith(text, INT64_SAFE);
 }
 
 export interface StringifyOptions {
