@@ -13,6 +13,7 @@ import { MemoryCheckpointStore } from './checkpoint-store.js';
 import { commitWithPositions } from './commit.js';
 import { Consumer, type TableSpec } from './consumer.js';
 import { silentLogger } from './log.js';
+import type { ConsumerEvent } from './metrics.js';
 import { positionsFromSummary, summaryKey } from './position.js';
 import { FakeKinesis } from './test-support.js';
 
@@ -89,6 +90,37 @@ describe('Consumer (in-memory Kinesis, file catalog)', () => {
     const positions = positionsFromSummary(table.currentSnapshot()?.summary, 's');
     expect([...positions.keys()].sort()).toEqual(kinesis.shardIds('s'));
     expect(c.health().healthy).toBe(true);
+  });
+
+  it('emits one commit event per commit and keeps per-table counters and freshness', async () => {
+    const before = Date.now();
+    putRange(0, 40);
+    kinesis.put('s', 'shardId-000000000000', '{"id": "x"}');
+    const table = await Table.load(catalog, ident);
+    const consumer = new Consumer({
+      api: kinesis,
+      store: new MemoryCheckpointStore(),
+      log: silentLogger(),
+      tables: [{ table, catalog, stream: 's', format: 'json', reader: { idleMs: 5 } }],
+      ...FAST,
+    });
+    const events: ConsumerEvent[] = [];
+    consumer.metrics.on((e) => events.push(e));
+    expect(await consumer.run({ drain: true })).toBe(true);
+    const commits = events.filter((e) => e.type === 'commit');
+    expect(commits.length).toBe(consumer.metricsSnapshot().counters.commits);
+    expect(commits.reduce((n, e) => n + e.records.written, 0)).toBe(40);
+    expect(commits.reduce((n, e) => n + (e.rejectedByRule['decode'] ?? 0), 0)).toBe(1);
+    const last = commits[commits.length - 1]!;
+    const head = (await Table.load(catalog, ident)).currentSnapshot()!;
+    expect(last.snapshotId).toBe(head.snapshotId.toString());
+    expect(Object.keys(last.positions).sort()).toEqual(kinesis.shardIds('s'));
+    expect(last.newestArrivalMs).toBeGreaterThanOrEqual(before);
+    const perTable = consumer.metricsSnapshot().tables['db.events']!;
+    expect(perTable.counters.recordsWritten).toBe(40);
+    expect(perTable.counters.recordsRejected).toBe(1);
+    expect(perTable.gauges.newestCommittedArrivalMs).toBeGreaterThanOrEqual(before);
+    expect(perTable.gauges.bufferedRecords).toBe(0);
   });
 
   it('a second drain adds nothing; new records resume after the committed positions', async () => {

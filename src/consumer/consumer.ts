@@ -3,6 +3,7 @@
  * in-process health flag and metrics, graceful stop (stop reading, flush, commit, release) and
  * drain mode (stop once every shard is caught up and everything read is committed).
  */
+import { identifierToString } from '../iceberg/catalog.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { component, type Logger } from './log.js';
 import { ThrottleRegistry, type ReadLimits } from './limits.js';
@@ -55,7 +56,7 @@ export class Consumer {
           ...t,
           api: o.api,
           store: o.store,
-          metrics: this.metrics,
+          metrics: this.metrics.forTable(identifierToString(t.table.identifier)),
           log: o.log,
           throttles,
         }),

@@ -23,6 +23,8 @@ export interface KinesisRecord {
   readonly sequenceNumber: string;
   readonly partitionKey: string;
   readonly data: Uint8Array;
+  /** ApproximateArrivalTimestamp (epoch ms), when the service gives it. */
+  readonly arrivalMs?: number;
 }
 
 export interface GetRecordsResult {
@@ -115,6 +117,7 @@ export function sdkReadApi(client: KinesisClient): KinesisReadApi {
           sequenceNumber: x.SequenceNumber ?? '',
           partitionKey: x.PartitionKey ?? '',
           data: x.Data ?? new Uint8Array(0),
+          ...(x.ApproximateArrivalTimestamp ? { arrivalMs: x.ApproximateArrivalTimestamp.getTime() } : {}),
         })),
         nextIterator: r.NextShardIterator ?? undefined,
         millisBehindLatest: r.MillisBehindLatest,

@@ -13,7 +13,7 @@ import type { FileIO } from '../iceberg/io/fileio.js';
 import type { Schema } from '../iceberg/spec/schema.js';
 import type { TableIdentifier } from '../iceberg/catalog.js';
 import { DedupeWindow, type DedupeConfigInput } from '../records/dedupe/index.js';
-import { Validator } from '../records/validate/index.js';
+import { Validator, type RejectedRow } from '../records/validate/index.js';
 import {
   markCommitted,
   writeDeadLetters,
@@ -55,8 +55,10 @@ export function createProcessor(o: ProcessorOptions): FlushProcessor & { readonl
     async prepare({ batch, rows, rowShards, rejected, snapshotId }) {
       const rejects: RejectedRecord[] = [...rejected];
       let out = batch;
+      let validatorRejects: readonly RejectedRow[] = [];
       if (validator) {
         const v = validator.apply(batch);
+        validatorRejects = v.rejected;
         for (const r of v.rejected) {
           const rec = rows[r.index];
           if (!rec) continue;
@@ -72,6 +74,10 @@ export function createProcessor(o: ProcessorOptions): FlushProcessor & { readonl
         }
         out = v.batch;
       }
+      const rejectedByRule: Record<string, number> = {};
+      const count = (rule: string) => (rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1);
+      for (let i = 0; i < rejected.length; i++) count('decode');
+      for (const r of validatorRejects) for (const rule of new Set(r.rules)) count(rule);
       let deduped = 0;
       if (window) {
         const d = window.process(out);
@@ -93,6 +99,7 @@ export function createProcessor(o: ProcessorOptions): FlushProcessor & { readonl
       return {
         batch: out,
         rejected: rejects.length,
+        rejectedByRule,
         deduped,
         ...(file ? { summary: { 'floe.dead-letters': file } } : {}),
       };

@@ -9,7 +9,7 @@
 import { deaggregate } from '../records/kpl.js';
 import type { Logger } from './log.js';
 import { backoff, type ShardThrottle } from './limits.js';
-import type { Metrics } from './metrics.js';
+import type { MetricsSink } from './metrics.js';
 import { classifyReadError, type IteratorStart, type KinesisReadApi } from './kinesis.js';
 import { isCommitted, WHOLE, type Checkpoint, type Position } from './position.js';
 
@@ -28,6 +28,8 @@ export interface ReadChunk {
   readonly last: Position;
   /** Payload bytes (what the buffer bound counts). */
   readonly bytes: number;
+  /** Newest ApproximateArrivalTimestamp of the chunk's Kinesis records (epoch ms), when known. */
+  readonly newestArrivalMs?: number;
 }
 
 export interface ShardSink {
@@ -49,7 +51,7 @@ export interface ShardReaderOptions {
   readonly initialPosition: 'TRIM_HORIZON' | 'LATEST';
   readonly sink: ShardSink;
   readonly throttle: ShardThrottle;
-  readonly metrics: Metrics;
+  readonly metrics: MetricsSink;
   readonly log: Logger;
   /** GetRecords Limit (default 10,000, the service maximum). */
   readonly limit?: number;
@@ -179,9 +181,12 @@ export class ShardReader {
         continue;
       }
       let bytes = 0;
+      let newestArrivalMs: number | undefined;
       const records: ChunkRecord[] = [];
       for (const r of result.records) {
         bytes += r.data.length;
+        if (r.arrivalMs !== undefined && !(r.arrivalMs <= (newestArrivalMs ?? -Infinity)))
+          newestArrivalMs = r.arrivalMs;
         const seq = BigInt(r.sequenceNumber);
         const users = deaggregate(r.data);
         if (users === undefined) {
@@ -212,6 +217,7 @@ export class ShardReader {
             records,
             last: { sequence: BigInt(lastRecord.sequenceNumber), sub: WHOLE },
             bytes,
+            ...(newestArrivalMs !== undefined ? { newestArrivalMs } : {}),
           });
         }
         this.lastDelivered = lastRecord.sequenceNumber;

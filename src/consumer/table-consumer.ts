@@ -18,7 +18,7 @@ import type { CheckpointStore } from './checkpoint-store.js';
 import { commitWithPositions } from './commit.js';
 import { component, type Logger } from './log.js';
 import { backoff, ThrottleRegistry } from './limits.js';
-import type { Metrics } from './metrics.js';
+import type { TableMetrics } from './metrics.js';
 import type { KinesisReadApi, ShardDescription } from './kinesis.js';
 import { positionsFromSummary, positionsToJson, type Checkpoint, type Position } from './position.js';
 import { ShardReader, type ChunkRecord, type ReadChunk, type ShardSink } from './shard-reader.js';
@@ -73,7 +73,14 @@ export interface FlushProcessor {
     rejected: readonly RejectedRecord[];
     /** The id the flush's snapshot will have (every attempt keeps it). */
     snapshotId: bigint;
-  }): Promise<{ batch: ColumnBatch; rejected: number; deduped: number; summary?: Record<string, string> }>;
+  }): Promise<{
+    batch: ColumnBatch;
+    rejected: number;
+    deduped: number;
+    /** Rejected records by rule label (decode failures included), for metrics. */
+    rejectedByRule?: Record<string, number>;
+    summary?: Record<string, string>;
+  }>;
   committed?(snapshotId: bigint): Promise<void>;
   /** The flush will not be committed: its records will be processed again (or never, at shutdown). */
   abandoned?(snapshotId: bigint): Promise<void>;
@@ -88,7 +95,7 @@ export interface TableConsumerOptions {
   readonly csvHeader?: readonly string[];
   readonly api: KinesisReadApi;
   readonly store: CheckpointStore;
-  readonly metrics: Metrics;
+  readonly metrics: TableMetrics;
   readonly log: Logger;
   readonly batching?: Partial<BatchingOptions>;
   readonly reader?: ReaderTuning;
@@ -118,6 +125,9 @@ interface PendingFlush {
   readonly rejected: number;
   readonly deduped: number;
   readonly extra: Record<string, string>;
+  readonly rejectedByRule: Record<string, number>;
+  readonly newestArrivalMs: number | null;
+  readonly startedAtMs: number;
   failures: number;
 }
 
@@ -373,7 +383,7 @@ export class TableConsumer {
           ...(this.o.reader?.limit !== undefined ? { limit: this.o.reader.limit } : {}),
           ...(this.o.reader?.maxBackoffMs !== undefined ? { maxBackoffMs: this.o.reader.maxBackoffMs } : {}),
         });
-        this.o.metrics.activeShards++;
+        this.o.metrics.shardStarted();
         s.reader
           .start()
           .catch((err: unknown) => this.fail(`shard ${s.desc.shardId}: ${(err as Error).message}`));
@@ -393,13 +403,12 @@ export class TableConsumer {
       this.buffer.push(chunk);
       this.bufferedRecords += chunk.records.length;
       this.bufferedBytes += chunk.bytes;
-      this.o.metrics.bufferedRecords += chunk.records.length;
-      this.o.metrics.bufferedBytes += chunk.bytes;
+      this.o.metrics.buffered(chunk.records.length, chunk.bytes);
     },
     finished: (shardId) => {
       const s = this.shards.get(shardId);
       if (s) s.state = 'finished';
-      this.o.metrics.activeShards--;
+      this.o.metrics.shardFinished();
     },
     gate: async () => {
       while (this.paused && !this.stopping) await new Promise<void>((r) => this.gateWaiters.push(r));
@@ -438,9 +447,14 @@ export class TableConsumer {
     this.bufferedBytes = 0;
     this.bufferedRecords = 0;
     this.inflightBytes += bytes;
-    this.o.metrics.bufferedBytes -= bytes;
-    this.o.metrics.bufferedRecords -= recordsIn;
+    this.o.metrics.buffered(-recordsIn, -bytes);
     this.o.metrics.inc('flushes');
+    const startedAtMs = Date.now();
+    let newestArrivalMs: number | null = null;
+    for (const c of chunks) {
+      if (c.newestArrivalMs !== undefined && !(c.newestArrivalMs <= (newestArrivalMs ?? -Infinity)))
+        newestArrivalMs = c.newestArrivalMs;
+    }
 
     const advance = new Map<string, Checkpoint>();
     for (const c of chunks) advance.set(c.shardId, c.last);
@@ -466,6 +480,7 @@ export class TableConsumer {
     let rejected = 0;
     let deduped = 0;
     let extra: Record<string, string> = {};
+    let rejectedByRule: Record<string, number> = {};
     try {
       const decoded = decodePayloads(
         rows.map((r) => r.data),
@@ -490,6 +505,7 @@ export class TableConsumer {
       });
       let batch = decoded.batch;
       rejected = rejects.length;
+      if (rejected > 0) rejectedByRule = { decode: rejected };
       if (this.o.processor) {
         const rejectedIdx = new Set(decoded.rejects.map((r) => r.index));
         const keptRows = rows.filter((_, i) => !rejectedIdx.has(i));
@@ -506,6 +522,7 @@ export class TableConsumer {
         rejected = p.rejected;
         deduped = p.deduped;
         extra = p.summary ?? {};
+        if (p.rejectedByRule) rejectedByRule = p.rejectedByRule;
       } else if (rejects.length > 0) {
         this.log.warn(
           { count: rejects.length, first: { shardId: rejects[0]?.shardId, reasons: rejects[0]?.reasons } },
@@ -530,8 +547,7 @@ export class TableConsumer {
       this.bufferedBytes += bytes;
       this.bufferedRecords += recordsIn;
       this.inflightBytes -= bytes;
-      this.o.metrics.bufferedBytes += bytes;
-      this.o.metrics.bufferedRecords += recordsIn;
+      this.o.metrics.buffered(recordsIn, bytes);
       this.fail(`writing data files failed: ${(err as Error).message}`);
       this.paused = true;
       this.retryAt = Date.now() + 5000;
@@ -555,6 +571,9 @@ export class TableConsumer {
       rejected,
       deduped,
       extra,
+      rejectedByRule,
+      newestArrivalMs,
+      startedAtMs,
       failures: 0,
     };
     await this.commitPending(final);
@@ -574,6 +593,14 @@ export class TableConsumer {
         extra: p.extra,
         onRetry: (error, attempt) => {
           this.o.metrics.inc('commitRetries');
+          this.o.metrics.emit({
+            type: 'commit-retry',
+            table: this.name,
+            snapshotId: p.snapshotId.toString(),
+            atMs: Date.now(),
+            attempt,
+            kind: error.kind,
+          });
           this.auditLog.warn(
             { snapshotId: p.snapshotId.toString(), attempt, kind: error.kind, error: error.message },
             'commit retry',
@@ -591,11 +618,26 @@ export class TableConsumer {
       m.inc('recordsRejected', p.rejected);
       m.inc('recordsDeduped', p.deduped);
       m.inc('dataFilesWritten', p.files.length);
-      m.inc(
-        'bytesWritten',
-        p.files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0),
-      );
-      m.lastCommitAtMs = Date.now();
+      const bytesWritten = p.files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0);
+      m.inc('bytesWritten', bytesWritten);
+      const atMs = Date.now();
+      m.emit({
+        type: 'commit',
+        table: this.name,
+        stream: this.o.stream,
+        snapshotId: result.snapshot.snapshotId.toString(),
+        sequenceNumber: result.snapshot.sequenceNumber.toString(),
+        atMs,
+        durationMs: atMs - p.startedAtMs,
+        attempts: result.attempts,
+        dataFiles: p.files.length,
+        bytesWritten,
+        records: { read: p.recordsIn, written: p.rowsWritten, rejected: p.rejected, deduped: p.deduped },
+        batchBytes: p.bytes,
+        rejectedByRule: p.rejectedByRule,
+        positions: positionsToJson(result.positions),
+        newestArrivalMs: p.newestArrivalMs,
+      });
       this.auditLog.info(
         {
           audit: true,
@@ -633,11 +675,26 @@ export class TableConsumer {
       }
       this.openGate();
       this.releaseSpace();
-      if (p.ended.length > 0) await this.schedule();
+      // A shard closed by a split or merge: its children may have appeared since the last
+      // ListShards (every 30 s), so list now rather than leave them unread until then.
+      if (p.ended.length > 0 && !this.stopping)
+        await this.refreshShards().catch(async (err: unknown) => {
+          this.log.warn({ err }, 'ListShards failed; will retry');
+          await this.schedule();
+        });
     } catch (err) {
       p.failures++;
       this.o.metrics.inc('commitFailures');
       const kind = isFloeError(err) ? err.kind : 'error';
+      this.o.metrics.emit({
+        type: 'commit-failed',
+        table: this.name,
+        stream: this.o.stream,
+        snapshotId: p.snapshotId.toString(),
+        atMs: Date.now(),
+        kind,
+        message: (err as Error).message,
+      });
       this.fail(`commit failed after retries (${kind}): ${(err as Error).message}`);
       // Stop reading until the batch is committed; it keeps its files, positions and commit id.
       this.paused = true;

@@ -7,7 +7,7 @@ import type { GetRecordsResult, IteratorStart, KinesisReadApi, ShardDescription 
 
 interface FakeShard {
   desc: { shardId: string; parentShardId?: string; adjacentParentShardId?: string; closed: boolean };
-  records: { sequenceNumber: string; partitionKey: string; data: Uint8Array }[];
+  records: { sequenceNumber: string; partitionKey: string; data: Uint8Array; arrivalMs: number }[];
 }
 
 export class FakeKinesis implements KinesisReadApi {
@@ -49,6 +49,7 @@ export class FakeKinesis implements KinesisReadApi {
       sequenceNumber,
       partitionKey,
       data: typeof data === 'string' ? Buffer.from(data) : data,
+      arrivalMs: Date.now(),
     });
     return sequenceNumber;
   }

@@ -29,6 +29,8 @@ import { compareValues, showLiteral, showValue } from './values.js';
 export interface RejectedRow {
   readonly index: number;
   readonly reasons: readonly string[];
+  /** Per reason, the rule that failed: `field:required|min|max|enum|regex|minLength|maxLength`, or `left op right`. */
+  readonly rules: readonly string[];
 }
 
 export interface ValidationResult {
@@ -40,8 +42,11 @@ export interface ValidationResult {
   readonly rejected: readonly RejectedRow[];
 }
 
-/** A row check over one column: returns the reason for a non-null value that fails, else undefined. */
-type ValueCheck = (value: Value) => string | undefined;
+/** A row check over one column: `test` returns the reason for a non-null value that fails, else undefined. */
+interface ValueCheck {
+  readonly rule: string;
+  readonly test: (value: Value) => string | undefined;
+}
 
 interface FieldPlan {
   readonly field: NestedField;
@@ -133,7 +138,7 @@ export class Validator {
   /** Cleans, then validates; returns the valid rows (compacted) and every rejected row with all its reasons. */
   apply(batch: ColumnBatch): ValidationResult {
     const cleaned = this.clean(batch);
-    const reasons = this.violations(cleaned);
+    const { reasons, rules } = this.collect(cleaned);
     const n = cleaned.rowCount;
     const drop = new Uint8Array(n);
     const rejected: RejectedRow[] = [];
@@ -141,7 +146,7 @@ export class Validator {
       const r = reasons[i];
       if (r !== undefined) {
         drop[i] = 1;
-        rejected.push({ index: i, reasons: r });
+        rejected.push({ index: i, reasons: r, rules: rules[i] as string[] });
       }
     }
     const { batch: valid, kept } = compactBatch(cleaned, drop, rejected.length);
@@ -180,25 +185,40 @@ export class Validator {
    * or undefined when the row passes.
    */
   violations(batch: ColumnBatch): (string[] | undefined)[] {
+    return this.collect(batch).reasons;
+  }
+
+  /** Every violation of every row, with the rule of each (parallel arrays). */
+  private collect(batch: ColumnBatch): {
+    reasons: (string[] | undefined)[];
+    rules: (string[] | undefined)[];
+  } {
     const n = batch.rowCount;
     const reasons = new Array<string[] | undefined>(n);
-    const add = (i: number, reason: string) => {
+    const rules = new Array<string[] | undefined>(n);
+    const add = (i: number, reason: string, rule: string) => {
       const r = reasons[i];
-      if (r) r.push(reason);
-      else reasons[i] = [reason];
+      if (r) {
+        r.push(reason);
+        (rules[i] as string[]).push(rule);
+      } else {
+        reasons[i] = [reason];
+        rules[i] = [rule];
+      }
     };
     for (const plan of this.fieldPlans) {
       const col = batch.columns.get(plan.field.id);
       const requiredReason = `${plan.field.name} is required`;
+      const requiredRule = `${plan.field.name}:required`;
       for (let i = 0; i < n; i++) {
         const v = col?.[i] ?? null;
         if (v === null) {
-          if (plan.required) add(i, requiredReason);
+          if (plan.required) add(i, requiredReason, requiredRule);
           continue;
         }
         for (const check of plan.checks) {
-          const reason = check(v);
-          if (reason !== undefined) add(i, reason);
+          const reason = check.test(v);
+          if (reason !== undefined) add(i, reason, check.rule);
         }
       }
     }
@@ -206,6 +226,7 @@ export class Validator {
       const left = batch.columns.get(plan.left.id);
       const right = batch.columns.get(plan.right.id);
       if (!left || !right) continue; // a missing column is all null: comparisons with null pass
+      const rule = `${plan.left.name} ${plan.op} ${plan.right.name}`;
       for (let i = 0; i < n; i++) {
         const a = left[i] ?? null;
         const b = right[i] ?? null;
@@ -214,11 +235,12 @@ export class Validator {
           add(
             i,
             `${plan.left.name} ${showValue(a, plan.left.type)} is not ${plan.op} ${plan.right.name} ${showValue(b, plan.right.type)}`,
+            rule,
           );
         }
       }
     }
-    return reasons;
+    return { reasons, rules };
   }
 }
 
@@ -283,7 +305,7 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
   if (min !== undefined) {
     const lo = min;
     const shown = showLiteral(lo, type);
-    checks.push((v) => {
+    check(checks, `${name}:min`, (v) => {
       const c = compareValues(v, lo);
       if (c >= 0) return undefined;
       return Number.isNaN(c)
@@ -294,7 +316,7 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
   if (max !== undefined) {
     const hi = max;
     const shown = showLiteral(hi, type);
-    checks.push((v) => {
+    check(checks, `${name}:max`, (v) => {
       const c = compareValues(v, hi);
       if (c <= 0) return undefined;
       // A NaN was already reported by min when there is one.
@@ -319,7 +341,7 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
       .map((v) => showLiteral(v, type))
       .join(', ');
     const list = values.length > 12 ? `${shownList}, … (${values.length} values)` : shownList;
-    checks.push((v) => {
+    check(checks, `${name}:enum`, (v) => {
       const key = typeof v === 'string' ? fold(v) : v;
       return allowed.has(key) ? undefined : `${name} ${showValue(v, type)} is not one of ${list}`;
     });
@@ -335,7 +357,7 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
     } catch (err) {
       throw configError(name, `regex: ${(err as Error).message}`);
     }
-    checks.push((v) =>
+    check(checks, `${name}:regex`, (v) =>
       typeof v === 'string' && !re.test(v)
         ? `${name} ${showValue(v, type)} does not match /${r.regex}/${r.regexFlags ?? ''}`
         : undefined,
@@ -350,19 +372,23 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
     const lo = r.minLength;
     const hi = r.maxLength;
     if (lo !== undefined) {
-      checks.push((v) => {
+      check(checks, `${name}:minLength`, (v) => {
         const len = codePoints(v as string);
         return len < lo ? `${name} ${showValue(v, type)} is shorter than ${lo} characters` : undefined;
       });
     }
     if (hi !== undefined) {
-      checks.push((v) => {
+      check(checks, `${name}:maxLength`, (v) => {
         const len = codePoints(v as string);
         return len > hi ? `${name} ${showValue(v, type)} is longer than ${hi} characters` : undefined;
       });
     }
   }
   return { field, required: r.required ?? false, checks };
+}
+
+function check(checks: ValueCheck[], rule: string, test: ValueCheck['test']): void {
+  checks.push({ rule, test });
 }
 
 function codePoints(s: string): number {
