@@ -83,6 +83,22 @@ export class Consumer {
     return new Map(this.tables.map((t) => [t.name, t.positions()]));
   }
 
+  /** Table names (`ns.name`) this consumer writes. */
+  tableNames(): string[] {
+    return this.tables.map((t) => t.name);
+  }
+
+  /**
+   * Flushes and commits one table's buffer now (the ingest API's trigger). Resolves once the
+   * flush ran; false for an unknown table.
+   */
+  async flushNow(table: string): Promise<boolean> {
+    const t = this.tables.find((x) => x.name === table);
+    if (!t) return false;
+    await t.flushNow();
+    return true;
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   /** Starts every table's readers and the flush loop; resolves once started. */
