@@ -7,6 +7,7 @@
  * (too many bad rows, malformed CSV) aborts the append, which deletes its files; and a table this
  * run created is dropped again when the load fails.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readConfigText } from '../config-file.js';
 import { FloeError, isFloeError } from '../errors.js';
@@ -38,6 +39,7 @@ import {
 } from '../records/index.js';
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import type { CatalogOptions } from '../catalog/index.js';
+import { canLoadInParallel, defaultWorkers, PARALLEL_MIN_BYTES, writeInParallel } from '../load/parallel.js';
 import { CATALOG_OPTIONS, catalogOptions, openCatalog, write, type CliContext } from './context.js';
 import { badRecordLimit, INPUT_OPTIONS, inputDialect } from './input-options.js';
 import { formatBytes, formatCount, formatSeconds, schemaLines, toJsonText } from './format.js';
@@ -94,6 +96,11 @@ export const loadSpec: CommandSpec = {
       valueName: '<codec>',
       description: `Parquet compression: ${CODECS.join(', ')} (default: table property, zstd)`,
     },
+    workers: {
+      type: 'string',
+      valueName: '<N>',
+      description: 'threads that decode and write in parallel (default: one per core; 1 = none)',
+    },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
   details: `Rows that do not fit the schema are rejected: each goes to the rejected-rows file with its line
@@ -119,6 +126,11 @@ export interface LoadSettings {
   batchRows: number;
   inferRows: number;
   codec?: ParquetCodec;
+  /**
+   * Decode+write threads (1: the main thread only). Unset: one per core for inputs of at least
+   * PARALLEL_MIN_BYTES; set: always (tests use it on small inputs).
+   */
+  workers?: number;
   json: boolean;
 }
 
@@ -173,6 +185,7 @@ export function loadSettings(ctx: CliContext, args: ParsedArgs): LoadSettings {
   if (input !== '-') settings.input = resolve(ctx.cwd, input);
   if (typeof v.schema === 'string') settings.schemaPath = resolve(ctx.cwd, v.schema);
   if (typeof v.partition === 'string') settings.partition = v.partition;
+  if (v.workers !== undefined) settings.workers = intOption(loadSpec, 'workers', v.workers as string, 1);
   Object.assign(settings, dialect);
   if (codecText !== undefined) settings.codec = choiceOption(loadSpec, 'codec', codecText, CODECS);
   return settings;
@@ -231,6 +244,25 @@ async function ensureNamespace(catalog: Catalog, namespace: readonly string[]): 
   } catch (err) {
     if (!isFloeError(err, 'already-exists')) throw err;
   }
+}
+
+/**
+ * The format to load with worker threads, or undefined for the main thread alone: workers pay
+ * off for large files (not stdin: it cannot be read again after sampling) in CSV or NDJSON
+ * (a JSON array cannot be cut into pieces without parsing it).
+ */
+async function parallelFormat(
+  settings: LoadSettings,
+  format: RecordFormat,
+  table: Table,
+): Promise<'csv' | 'ndjson' | undefined> {
+  if (settings.input === '-' || (settings.workers ?? defaultWorkers()) < 2) return undefined;
+  if (format !== 'csv' && format !== 'ndjson') return undefined;
+  if (!canLoadInParallel(table)) return undefined;
+  if (settings.workers !== undefined) return format;
+  const size = (await stat(settings.input)).size;
+  const compressed = settings.input.endsWith('.gz');
+  return size * (compressed ? 4 : 1) >= PARALLEL_MIN_BYTES ? format : undefined;
 }
 
 export async function runLoad(
@@ -334,32 +366,69 @@ export async function runLoad(
 
   const rejectedWriter = new RejectedRowsWriter(settings.rejectedPath);
   const stats = newBatchStats();
-  let snapshot: Snapshot | undefined;
-  try {
+  const onReject = rejectPolicy({
+    maxBadRows: settings.maxBadRows,
+    writer: rejectedWriter,
+    limitName: '--max-bad-rows',
+  });
+  const snapshotSummary = (): Record<string, string> => ({
+    'floe.load.rows-rejected': String(stats.rowsRejected),
+  });
+  const allRejected = (): FloeError =>
+    new FloeError(
+      'input',
+      `all ${formatCount(stats.rowsRejected)} rows of ${name} were rejected; nothing was written`,
+    );
+  const target = table;
+
+  /** Decodes and writes on the main thread, streaming batches into one append. */
+  const sequential = async (): Promise<Snapshot> => {
     const batchIterable = source.batches({
-      schema: table.schema,
+      schema: target.schema,
       batchRows: settings.batchRows,
       stats,
       inputName: name,
-      onReject: rejectPolicy({
-        maxBadRows: settings.maxBadRows,
-        writer: rejectedWriter,
-        limitName: '--max-bad-rows',
-      }),
+      onReject,
     });
     const batches = batchIterable[Symbol.asyncIterator]();
     // Peek: an input whose every row was rejected (within the limit) must not commit an empty snapshot.
     const firstBatch = await batches.next();
-    if (firstBatch.done) {
-      throw new FloeError(
-        'input',
-        `all ${formatCount(stats.rowsRejected)} rows of ${name} were rejected; nothing was written`,
-      );
-    }
-    snapshot = await table.append(concat<ColumnBatch>([firstBatch.value], batches), {
-      summary: { 'floe.load.rows-rejected': String(stats.rowsRejected) },
+    if (firstBatch.done) throw allRejected();
+    return target.append(concat<ColumnBatch>([firstBatch.value], batches), {
+      summary: snapshotSummary(),
       ...(settings.codec ? { writer: { codec: settings.codec } } : {}),
     });
+  };
+
+  /** Worker threads decode and write pieces of the file; one append of all their files. */
+  const parallel = async (format: 'csv' | 'ndjson'): Promise<Snapshot> => {
+    await source.close();
+    const files = await writeInParallel({
+      path: settings.input,
+      format,
+      csv: {
+        ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
+        ...(settings.quote ? { quote: settings.quote } : {}),
+      },
+      ...(first.kind === 'csv' ? { header: first.header } : {}),
+      table: target,
+      inputName: name,
+      workers: settings.workers ?? defaultWorkers(),
+      // Smaller pieces let tests spread a small input over every worker.
+      ...(process.env.FLOE_LOAD_PIECE_CHARS ? { pieceChars: Number(process.env.FLOE_LOAD_PIECE_CHARS) } : {}),
+      ...(settings.codec ? { codec: settings.codec } : {}),
+      batchRows: settings.batchRows,
+      onReject,
+      stats,
+    });
+    if (stats.rowsAccepted === 0) throw allRejected();
+    return target.appendWrittenFiles(files, { summary: snapshotSummary() });
+  };
+
+  let snapshot: Snapshot;
+  try {
+    const format = await parallelFormat(settings, source.format, table);
+    snapshot = format ? await parallel(format) : await sequential();
   } catch (err) {
     await source.close().catch(() => undefined);
     if (created) await catalog.dropTable(settings.table, { purge: true }).catch(() => undefined);

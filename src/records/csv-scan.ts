@@ -28,6 +28,11 @@ export interface CsvScanOptions {
   name?: string;
   /** A record longer than this (in UTF-16 units, ~bytes) is an error: a lost quote must not eat all memory. */
   maxRecordBytes?: number;
+  /**
+   * The input is a piece of a larger one that starts at this line (1-based), on a record
+   * boundary: line numbers count from it, and no byte-order mark is looked for.
+   */
+  firstLine?: number;
 }
 
 export interface CsvScanTarget {
@@ -55,6 +60,10 @@ export class CsvScanner {
   private started = false;
 
   constructor(options: CsvScanOptions = {}) {
+    if (options.firstLine !== undefined) {
+      this.line = options.firstLine;
+      this.started = options.firstLine > 1;
+    }
     const delimiter = options.delimiter ?? ',';
     const quote = options.quote ?? '"';
     if (delimiter.length !== 1 || quote.length !== 1) {

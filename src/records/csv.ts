@@ -18,6 +18,10 @@ export interface CsvOptions {
   /** Name used in error messages. */
   name?: string;
   maxRecordBytes?: number;
+  /** See CsvScanOptions.firstLine. */
+  firstLine?: number;
+  /** A piece of an input whose header was read elsewhere: every record is data. */
+  header?: readonly string[];
 }
 
 /** The record as CSV text again (for tests and for callers that only have cells). */
@@ -40,6 +44,7 @@ export class CsvReader implements CsvScanTarget {
 
   constructor(options: CsvOptions = {}) {
     this.scanner = new CsvScanner(options);
+    if (options.header) this.header = [...options.header];
   }
 
   push(text: string, final: boolean, sink: RecordSink): void {

@@ -14,6 +14,8 @@ import { DEFAULT_MAX_RECORD_BYTES, type JsonRecord } from './record.js';
 export interface JsonReadOptions {
   name?: string;
   maxRecordBytes?: number;
+  /** The input is a piece of a larger one that starts at this line (1-based) on a line boundary. */
+  firstLine?: number;
 }
 
 /**
@@ -82,6 +84,7 @@ export class NdjsonReader {
   constructor(options: JsonReadOptions = {}) {
     this.name = options.name ?? 'input';
     this.max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.line = (options.firstLine ?? 1) - 1;
   }
 
   push(text: string, final: boolean, sink: RecordSink): void {

@@ -199,6 +199,15 @@ export class RecordDecoder {
   }
 }
 
+/** The input's text from its start, decoded (gunzipped) chunk by chunk; for the parallel load. */
+export async function openText(
+  path: string,
+  options: OpenRecordsOptions = {},
+): Promise<{ format: RecordFormat; name: string; text: AsyncGenerator<string> }> {
+  const { format, name, bytes } = await openBytes(path, options);
+  return { format, name, text: decodeText(bytes) };
+}
+
 export async function openDecoder(path: string, options: OpenRecordsOptions = {}): Promise<RecordDecoder> {
   const { format, name, bytes } = await openBytes(path, options);
   const reader = chunkReader(format, {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { readWithBoth, type CanonicalRow } from '../interop/readers.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -339,5 +340,134 @@ describe('floe load', () => {
     expect(r.stdout).toContain('--max-bad-rows');
     expect(floe(dir, ['help', 'inspect']).stdout).toContain('Usage: floe inspect');
     expect(floe(dir, ['--help']).stdout).toContain('Commands:');
+  });
+});
+
+describe('floe load --workers (decode and write in worker threads)', () => {
+  /** 1,500 rows over 3 days; quoted line breaks and quotes; every 97th row has a bad latitude. */
+  function bigCsv(): string {
+    const lines = ['unique_key,created_date,borough,latitude'];
+    for (let i = 1; i <= 1500; i++) {
+      const day = 1 + (i % 3);
+      const borough = i % 5 === 0 ? `"QUEENS\nline ""${i}"""` : i % 7 === 0 ? '' : 'BRONX';
+      const lat = i % 97 === 0 ? 'north' : (40 + i / 10000).toFixed(4);
+      lines.push(`${i},2024-03-0${day}T10:00:00Z,${borough},${lat}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  const rowsOf = (dir: string, table: string): string => {
+    const r = floe(dir, ['query', `select * from ${table} order by unique_key`, '--format', 'csv']);
+    expect(r.code).toBe(0);
+    return r.stdout;
+  };
+
+  test('the same rows, rejected rows (in input order, with their lines) and snapshot as one thread', async () => {
+    const dir = workdir({ 'schema.json': SCHEMA, 'data.csv': bigCsv() });
+    const one = load(
+      dir,
+      'data.csv',
+      '--workers',
+      '1',
+      '--max-bad-rows',
+      'unlimited',
+      '--rejected',
+      'one.rej',
+    );
+    expect(one.code).toBe(0);
+    const many = floe(
+      dir,
+      [
+        'load',
+        'data.csv',
+        '--table',
+        'ns.p',
+        '--schema',
+        'schema.json',
+        '--partition',
+        'day(created_date)',
+        '--workers',
+        '3',
+        '--max-bad-rows',
+        'unlimited',
+        '--rejected',
+        'many.rej',
+        '--json',
+      ],
+      undefined,
+      { FLOE_LOAD_PIECE_CHARS: '4000' },
+    );
+    expect(many.stderr).toBe('');
+    expect(many.code).toBe(0);
+    const summary = JSON.parse(many.stdout) as {
+      rowsWritten: number;
+      rowsRejected: number;
+      dataFiles: number;
+    };
+    expect(summary.rowsRejected).toBe(15);
+    expect(summary.rowsWritten).toBe(1500 - 15);
+    // Three workers each wrote some of the three days: more files than one thread's three.
+    expect(summary.dataFiles).toBeGreaterThan(3);
+    const rejected = readFileSync(join(dir, 'many.rej'), 'utf8');
+    expect(rejected).toBe(readFileSync(join(dir, 'one.rej'), 'utf8'));
+    expect((JSON.parse(rejected.split('\n')[0] as string) as { line: number }).line).toBeGreaterThan(97);
+    const expected = rowsOf(dir, 'ns.t');
+    expect(expected.split('\n').length).toBeGreaterThan(1400);
+    expect(rowsOf(dir, 'ns.p')).toBe(expected);
+    expect(inspect(dir, 'ns.p').snapshots).toHaveLength(1);
+    // Independent readers see the same rows in both tables.
+    const [a, b] = await Promise.all(
+      ['t', 'p'].map((name) => readWithBoth(join(dir, 'warehouse', 'ns', name))),
+    );
+    const keyed = (rows: readonly CanonicalRow[]) =>
+      [...rows].sort((x, y) => Number(x['unique_key']) - Number(y['unique_key']));
+    expect(b!.pyiceberg.rows).toHaveLength(1485);
+    expect(keyed(b!.pyiceberg.rows)).toEqual(keyed(a!.pyiceberg.rows));
+    expect(keyed(b!.duckdb.rows)).toEqual(keyed(a!.pyiceberg.rows));
+  });
+
+  test('a failure in any piece (bad-row limit, broken quoting) commits nothing and leaves no data files', () => {
+    const csv = bigCsv();
+    const dir = workdir({ 'schema.json': SCHEMA, 'data.csv': csv, 'broken.csv': csv + '9999,"2024-03-01' });
+    const env = { FLOE_LOAD_PIECE_CHARS: '4000' };
+    const limited = floe(
+      dir,
+      [
+        'load',
+        'data.csv',
+        '--table',
+        'ns.t',
+        '--schema',
+        'schema.json',
+        '--workers',
+        '3',
+        '--max-bad-rows',
+        '10',
+      ],
+      undefined,
+      env,
+    );
+    expectOneLine(limited, 1, /^floe: line \d+: .*more than --max-bad-rows 10/);
+    const broken = floe(
+      dir,
+      [
+        'load',
+        'broken.csv',
+        '--table',
+        'ns.t',
+        '--schema',
+        'schema.json',
+        '--workers',
+        '3',
+        '--max-bad-rows',
+        'unlimited',
+      ],
+      undefined,
+      env,
+    );
+    // 1,500 records span 1,801 lines (every fifth has a quoted line break).
+    expectOneLine(broken, 1, /at line 1802 is never closed/);
+    expect(tables(dir)).toEqual([]);
+    expect(parquetFiles(dir)).toEqual([]);
   });
 });

@@ -139,6 +139,17 @@ export class Table {
       await writer.abort().catch(() => undefined);
       throw err;
     }
+    return this.appendWrittenFiles(files, options);
+  }
+
+  /**
+   * Commits files this process wrote for the append; when the commit definitely failed they are
+   * deleted, so nothing half-written is left behind.
+   */
+  async appendWrittenFiles(
+    files: readonly DataFile[],
+    options: Pick<AppendOptions, 'summary' | 'retryPolicy' | 'snapshotId'> = {},
+  ): Promise<Snapshot> {
     try {
       return await this.appendFiles(files, options);
     } catch (err) {
