@@ -27,7 +27,15 @@ import {
   type TableSpec,
 } from '../consumer/index.js';
 import { loadConfigFile, validateConfig, type ConsumeConfig, type TableConfig } from '../consumer/config.js';
-import { checkEndpoint, createKinesisClient, endpointFromEnv } from '../producer/index.js';
+import {
+  checkEndpoint,
+  createKinesisClient,
+  endpointFromEnv,
+  sdkKinesisApi,
+  type KinesisApi,
+} from '../producer/index.js';
+import { httpSettings, startHttpServer, type HttpServer, type RouteHandler } from '../server/index.js';
+import { dashboardRoutes } from '../server/dashboard/index.js';
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { CATALOG_OPTIONS, catalogOptions, openCatalog, type CliContext } from './context.js';
 import { readSchemaFile } from './load.js';
@@ -125,12 +133,27 @@ export const consumeSpec: CommandSpec = {
       valueName: '<level>',
       description: 'info (default), debug, warn, error, silent',
     },
+    'http-port': {
+      type: 'string',
+      valueName: '<port>',
+      description: 'HTTP server port: health, metrics, ingest API, dashboard (default 8080; 0 = any)',
+    },
+    'http-host': {
+      type: 'string',
+      valueName: '<address>',
+      description: 'HTTP server address (default 127.0.0.1; others need API keys)',
+    },
+    'no-http': { type: 'boolean', description: 'do not start the HTTP server' },
     ...CATALOG_OPTIONS,
   },
   details: `Every commit's snapshot summary carries the cumulative shard positions
 (floe.kinesis.<stream>.<shardId>); on start each table resumes after its committed positions, so a
 crash at any instant neither loses nor duplicates records. Logs are JSON lines on stdout.
-Environment: FLOE_CONFIG, FLOE_STREAM, FLOE_TABLE, FLOE_COMMIT_INTERVAL, FLOE_LOG_LEVEL.
+The HTTP server (GET /health, /ready, /metrics; /api/v1/…; /dashboard/) listens on
+127.0.0.1:8080 unless told otherwise; API keys come from FLOE_API_KEYS (comma-separated) or the
+file FLOE_API_KEYS_FILE, and are required for any non-loopback address.
+Environment: FLOE_CONFIG, FLOE_STREAM, FLOE_TABLE, FLOE_COMMIT_INTERVAL, FLOE_LOG_LEVEL,
+FLOE_API_KEYS, FLOE_API_KEYS_FILE.
 Exit codes: 0 stopped with everything read committed; 1 a commit failed at shutdown; 2 bad config.`,
 };
 
@@ -243,6 +266,14 @@ export async function consumeSettings(ctx: CliContext, args: ParsedArgs): Promis
         : {}),
     batching,
     logLevel: str('log-level') ?? (env.FLOE_LOG_LEVEL || undefined) ?? fromFile?.logLevel ?? 'info',
+    server: {
+      ...fromFile?.server,
+      ...(v['no-http'] === true ? { enabled: false } : {}),
+      ...(str('http-host') !== undefined ? { host: str('http-host') } : {}),
+      ...(str('http-port') !== undefined
+        ? { port: intOption(consumeSpec, 'http-port', str('http-port') as string, 0) }
+        : {}),
+    },
     tables,
   };
   // Flags were checked one by one; this reports what only the whole can tell (e.g. a bad table name).
@@ -361,6 +392,12 @@ export interface RunConsumeOptions {
   /** Install SIGTERM/SIGINT handlers (default true). */
   readonly signals?: boolean;
   readonly readerIdleMs?: number;
+  /** Route modules mounted on the HTTP server after the built-in routes (default: the dashboard). */
+  readonly routes?: readonly RouteHandler[];
+  /** The ingest API's PutRecords client override (tests); default: the SDK client. */
+  readonly putApi?: KinesisApi;
+  /** Called once the HTTP server listens. */
+  readonly onHttpStarted?: (server: HttpServer) => void;
 }
 
 export async function runConsume(
@@ -370,6 +407,8 @@ export async function runConsume(
 ): Promise<number> {
   const { config } = settings;
   const log = options.log ?? createLogger({ level: config.logLevel, destination: ctx.stdout });
+  // Before anything starts: a missing key file or a keyless public address is a config error.
+  const http = await httpSettings(config.server, ctx.env);
   const catalog = openCatalog(ctx, catalogOptions(ctx, config.catalog));
   const stateDir = config.stateDir ?? resolve(ctx.cwd, '.floe');
   const tables: TableSpec[] = [];
@@ -421,9 +460,56 @@ export async function runConsume(
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
   }
+  let server: HttpServer | undefined;
+  let putApi: KinesisApi | undefined;
+  // Created with the consumer, so the dashboard's history sees every event from the first commit.
+  const routes: readonly (RouteHandler & { close?: () => void })[] = http.enabled
+    ? (options.routes ?? [dashboardRoutes({ consumer })])
+    : [];
   try {
     const run = consumer.run({ drain: settings.drain });
+    // run() may fail (a missing stream) while the server starts: it is awaited below.
+    run.catch(() => undefined);
     options.onStarted?.(consumer);
+    if (http.enabled) {
+      putApi =
+        options.putApi ??
+        sdkKinesisApi(
+          createKinesisClient({
+            endpoint: config.kinesis.endpoint,
+            region: config.kinesis.region,
+            maxSockets: 16,
+            env: ctx.env,
+          }),
+        );
+      const namespace = parseTableIdentifier(config.tables[0]!.table).namespace;
+      try {
+        server = await startHttpServer({
+          consumer,
+          host: http.host,
+          port: http.port,
+          apiKeys: http.apiKeys,
+          maxBodyBytes: http.maxBodyBytes,
+          readiness: { ...http.readiness, catalogCheck: () => catalog.namespaceExists(namespace) },
+          ingest: { api: putApi },
+          logger: log,
+          routes,
+        });
+        component(log, 'cli').info({ url: server.url }, `HTTP API and dashboard: ${server.url}/dashboard/`);
+        options.onHttpStarted?.(server);
+      } catch (err) {
+        // A busy default port must not stop the consumer (several consumers on one machine);
+        // a port someone chose must be free.
+        if (http.portGiven || !isFloeError(err, 'io')) {
+          await consumer.stop();
+          throw err;
+        }
+        component(log, 'cli').warn(
+          { error: (err as Error).message },
+          'HTTP server not started: the default port is in use (choose one with --http-port or server.port)',
+        );
+      }
+    }
     const ok = await run;
     return ok ? 0 : 1;
   } catch (err) {
@@ -435,6 +521,9 @@ export async function runConsume(
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
+    await server?.close();
+    for (const r of routes) r.close?.();
+    if (!options.putApi) putApi?.close();
     if (!options.api) api.close();
   }
 }

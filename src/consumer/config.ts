@@ -13,57 +13,209 @@ const positiveInt = z.number().int().positive();
 export const TableConfigSchema = z
   .object({
     /** `namespace.name` */
-    table: z.string().regex(/^[^.\s]+(\.[^.\s]+)+$/, 'expected namespace.name'),
-    stream: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 letters, digits, _ . or -'),
-    format: z.enum(['json', 'csv']).default('json'),
+    table: z
+      .string()
+      .regex(/^[^.\s]+(\.[^.\s]+)+$/, 'expected namespace.name')
+      .describe('Target table, `namespace.name`; created when missing (then `schema` is needed).'),
+    stream: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'expected 1-128 letters, digits, _ . or -')
+      .describe('Source Kinesis stream name (several tables may read the same stream).'),
+    format: z
+      .enum(['json', 'csv'])
+      .default('json')
+      .describe(
+        'Payload format: `json` (one JSON object per record; KPL aggregates are unpacked) or `csv` (one CSV line per record).',
+      ),
     /** CSV streams: the column of each field position (default: the schema's field order). */
-    csvHeader: z.array(z.string()).optional(),
+    csvHeader: z
+      .array(z.string())
+      .optional()
+      .describe("CSV streams: the column of each field position (default: the schema's field order)."),
     /** Iceberg schema JSON file (relative to the config file); absent: inferred from the first records. */
-    schema: z.string().optional(),
+    schema: z
+      .string()
+      .optional()
+      .describe(
+        'Iceberg schema JSON file (with field ids), relative to the config file; needed when the table does not exist yet.',
+      ),
     /** e.g. `day(created_date)`; applied when the table is created. */
-    partition: z.string().optional(),
-    dedupeKey: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    partition: z
+      .string()
+      .optional()
+      .describe(
+        'Partition spec applied when the table is created, e.g. `day(created_date), bucket(16, id)`.',
+      ),
+    dedupeKey: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('Field (or fields) identifying a record: a key seen again within the window is dropped.'),
     dedupeWindow: z
-      .object({ records: positiveInt.optional(), seconds: positiveInt.optional() })
+      .object({
+        records: positiveInt.optional().describe('Remember at most this many keys (default 1000000).'),
+        seconds: positiveInt
+          .optional()
+          .describe('Forget keys older than this many seconds (default: no age limit).'),
+      })
       .strict()
-      .optional(),
+      .optional()
+      .describe('How far back dedupe remembers keys; seeded from the newest committed rows on start.'),
     /** Validation and cleaning rules (src/records/validate): inline, or a JSON file path. */
-    rules: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-    initialPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+    rules: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe(
+        'Validation and cleaning rules: inline, or a JSON file path relative to the config file (see examples/nyc311.rules.json).',
+      ),
+    initialPosition: z
+      .enum(['TRIM_HORIZON', 'LATEST'])
+      .default('TRIM_HORIZON')
+      .describe(
+        'Where a shard without a committed position starts: `TRIM_HORIZON` (oldest record kept) or `LATEST` (new records only).',
+      ),
   })
   .strict();
 
 export const ConsumeConfigSchema = z
   .object({
     kinesis: z
-      .object({ endpoint: z.string().url().optional(), region: z.string().optional() })
+      .object({
+        endpoint: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            'Kinesis endpoint for emulators and LocalStack (default `$AWS_ENDPOINT_URL_KINESIS`, `$AWS_ENDPOINT_URL`, else AWS).',
+          ),
+        region: z.string().optional().describe('AWS region of the streams (default: the AWS SDK chain).'),
+      })
       .strict()
-      .default({}),
+      .default({})
+      .describe('Where the streams are.'),
     catalog: z
       .object({
-        catalog: z.enum(['file', 'glue', 'rest']).optional(),
-        warehouse: z.string().optional(),
-        uri: z.string().optional(),
-        region: z.string().optional(),
-        sigv4: z.boolean().optional(),
+        catalog: z
+          .enum(['file', 'glue', 'rest'])
+          .optional()
+          .describe(
+            '`file` (embedded), `glue` (AWS Glue) or `rest` (Iceberg REST); default `$FLOE_CATALOG`, else `file`.',
+          ),
+        warehouse: z
+          .string()
+          .optional()
+          .describe(
+            'Warehouse root, a directory or `s3://bucket/prefix`: where the file catalog keeps its tables (default `$FLOE_WAREHOUSE`, else ./warehouse) and where Glue puts new tables.',
+          ),
+        uri: z
+          .string()
+          .optional()
+          .describe(
+            'REST catalog URI (default `$FLOE_CATALOG_URI`); its credentials come from `FLOE_CATALOG_TOKEN` or `FLOE_CATALOG_CREDENTIAL`, never from this file.',
+          ),
+        region: z.string().optional().describe('AWS region for Glue, SigV4 signing and S3.'),
+        sigv4: z
+          .boolean()
+          .optional()
+          .describe("Sign REST requests with AWS SigV4 (Glue's Iceberg REST endpoint, S3 Tables)."),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe('The Iceberg catalog of the tables.'),
     /** Local lease/checkpoint store directory (default ./.floe). */
-    stateDir: z.string().optional(),
+    stateDir: z
+      .string()
+      .optional()
+      .describe(
+        "Local lease/checkpoint store directory (default ./.floe); an optimisation only: the table's snapshot decides where reading resumes.",
+      ),
     /** Dead letters: a directory or s3:// prefix (default <stateDir>/dead-letters). */
-    deadLetter: z.string().optional(),
+    deadLetter: z
+      .string()
+      .optional()
+      .describe(
+        'Where rejected records go, a directory or `s3://` prefix (default `<stateDir>/dead-letters`); NDJSON files named by the snapshot id of their commit.',
+      ),
     batching: z
       .object({
-        commitIntervalSeconds: z.number().min(1).optional(),
-        maxBatchRecords: positiveInt.optional(),
-        maxBatchBytes: positiveInt.optional(),
-        maxBufferBytes: positiveInt.optional(),
+        commitIntervalSeconds: z
+          .number()
+          .min(1)
+          .optional()
+          .describe('Flush and commit each table at least this often, in seconds (default 10).'),
+        maxBatchRecords: positiveInt
+          .optional()
+          .describe('Flush a table when this many records are buffered (default 250000).'),
+        maxBatchBytes: positiveInt
+          .optional()
+          .describe('Flush a table at this many buffered payload bytes (default 64 MiB).'),
+        maxBufferBytes: positiveInt
+          .optional()
+          .describe('Pause reading above this many bytes in flight, all tables together (default 256 MiB).'),
       })
       .strict()
-      .default({}),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    tables: z.array(TableConfigSchema).min(1, 'at least one table is needed'),
+      .default({})
+      .describe('When tables flush: one commit per flush per table.'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Level of the JSON log lines on stdout.'),
+    server: z
+      .object({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe('Run the HTTP server (health, readiness, metrics, ingest API, dashboard); default true.'),
+        host: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Address to listen on (default 127.0.0.1). Any non-loopback address needs API keys (FLOE_API_KEYS or apiKeysFile).',
+          ),
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .optional()
+          .describe('TCP port (default 8080; 0 picks a free one).'),
+        apiKeysFile: z
+          .string()
+          .optional()
+          .describe(
+            'File of API keys, one per line (default `$FLOE_API_KEYS_FILE`); keys from `$FLOE_API_KEYS` (comma-separated) count too.',
+          ),
+        maxBodyBytes: positiveInt
+          .optional()
+          .describe('Largest ingest request body in bytes (default 5 MiB); larger ones get 413.'),
+        ready: z
+          .object({
+            maxCommitAgeSeconds: positiveInt
+              .optional()
+              .describe(
+                'Not ready when a table holds data and has not committed for this long (default 300).',
+              ),
+            catalogTimeoutMs: positiveInt
+              .optional()
+              .describe('Timeout of the catalog reachability check (default 2000).'),
+            catalogCacheMs: z
+              .number()
+              .int()
+              .min(0)
+              .optional()
+              .describe('How long a catalog check result is reused (default 5000).'),
+          })
+          .strict()
+          .default({})
+          .describe('Readiness (`GET /ready`) thresholds.'),
+      })
+      .strict()
+      .default({ ready: {} })
+      .describe('The HTTP server of `floe consume` (see the README, "HTTP API and metrics").'),
+    tables: z
+      .array(TableConfigSchema)
+      .min(1, 'at least one table is needed')
+      .describe('The tables to fill, each from one stream.'),
   })
   .strict();
 
@@ -162,6 +314,10 @@ export async function loadConfigFile(
     catalog: {
       ...config.catalog,
       ...(config.catalog.warehouse !== undefined ? { warehouse: rel(config.catalog.warehouse) } : {}),
+    },
+    server: {
+      ...config.server,
+      ...(config.server.apiKeysFile !== undefined ? { apiKeysFile: rel(config.server.apiKeysFile) } : {}),
     },
     tables: config.tables.map((t) => ({
       ...t,

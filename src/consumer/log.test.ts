@@ -17,5 +17,13 @@ describe('consumer logs', () => {
     expect(line.component).toBe('commit');
     expect(text).not.toMatch(/T0KEN|s3cret|"AK"/);
     expect(line.catalog).toEqual({ uri: 'http://c', token: '[redacted]', credential: '[redacted]' });
+    text = '';
+    log.info(
+      { req: { headers: { 'x-api-key': 'K3Y', authorization: 'Bearer K3Y' } }, apiKeys: ['K3Y'] },
+      'req',
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(text).toContain('"req"');
+    expect(text).not.toContain('K3Y');
   });
 });

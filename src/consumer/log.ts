@@ -15,11 +15,15 @@ const SECRET_KEYS = [
   'password',
   'authorization',
   'Authorization',
+  'apiKey',
+  'apiKeys',
+  // Header names with a hyphen need pino's bracket syntax.
+  '["x-api-key"]',
 ];
 const SECRET_PATHS = [
   ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  ...SECRET_KEYS.map((k) => (k.startsWith('[') ? `*${k}` : `*.${k}`)),
+  ...SECRET_KEYS.map((k) => (k.startsWith('[') ? `*.*${k}` : `*.*.${k}`)),
 ];
 
 export function createLogger(
