@@ -27,6 +27,8 @@ import {
   type TableSpec,
 } from '../consumer/index.js';
 import { loadConfigFile, validateConfig, type ConsumeConfig, type TableConfig } from '../consumer/config.js';
+import { inferSchemaFromStream } from '../consumer/infer-schema.js';
+import type { Schema } from '../iceberg/spec/schema.js';
 import {
   checkEndpoint,
   createKinesisClient,
@@ -39,6 +41,7 @@ import { dashboardRoutes } from '../server/dashboard/index.js';
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { CATALOG_OPTIONS, catalogOptions, openCatalog, type CliContext } from './context.js';
 import { readSchemaFile } from './load.js';
+import { schemaLines } from './format.js';
 
 export const consumeSpec: CommandSpec = {
   name: 'consume',
@@ -68,7 +71,8 @@ export const consumeSpec: CommandSpec = {
     schema: {
       type: 'string',
       valueName: '<file>',
-      description: 'Iceberg schema JSON for a table that does not exist yet',
+      description:
+        'Iceberg schema JSON for a table that does not exist yet (default: inferred from the stream)',
     },
     partition: {
       type: 'string',
@@ -294,17 +298,25 @@ async function ensureNamespace(catalog: Catalog, namespace: readonly string[]): 
   }
 }
 
-/** Loads the table, or creates it from the configured schema file and partition spec. */
-export async function ensureTable(catalog: Catalog, t: TableConfig): Promise<Table> {
+/**
+ * Loads the table, or creates it from the configured schema file (else the schema `infer`
+ * finds, e.g. from the stream's first records) and partition spec.
+ */
+export async function ensureTable(
+  catalog: Catalog,
+  t: TableConfig,
+  infer?: () => Promise<Schema>,
+): Promise<Table> {
   const identifier = parseTableIdentifier(t.table);
   if (await catalog.tableExists(identifier)) return Table.load(catalog, identifier);
-  if (t.schema === undefined) {
+  if (t.schema === undefined && !infer) {
     throw new FloeError(
       'config',
       `table ${t.table} does not exist: give its schema file (--schema or "schema" in the config)`,
     );
   }
-  const schema = await readSchemaFile(t.schema);
+  const schema =
+    t.schema !== undefined ? await readSchemaFile(t.schema) : await (infer as () => Promise<Schema>)();
   let partitionSpec;
   if (t.partition !== undefined) {
     try {
@@ -400,6 +412,42 @@ export interface RunConsumeOptions {
   readonly onHttpStarted?: (server: HttpServer) => void;
 }
 
+/**
+ * A table without a schema file gets one inferred from its stream's first records (as `floe load`
+ * does from a file's). An empty stream is waited for, except in drain mode, where there is
+ * nothing to consume and so nothing to infer from.
+ */
+async function schemaFromStream(
+  api: KinesisReadApi,
+  t: TableConfig,
+  drain: boolean,
+  log: Logger,
+): Promise<Schema> {
+  const cliLog = component(log, 'cli', { table: t.table, stream: t.stream });
+  for (let waited = false; ; waited = true) {
+    const schema = await inferSchemaFromStream(api, t.stream, {
+      format: t.format,
+      ...(t.csvHeader ? { csvHeader: t.csvHeader } : {}),
+    });
+    if (schema) {
+      cliLog.info(
+        { schema: schemaLines(schema).map((l) => l.trim()) },
+        'no schema file: inferred the table schema from the stream',
+      );
+      return schema;
+    }
+    if (drain) {
+      throw new FloeError(
+        'config',
+        `table ${t.table} does not exist and stream ${t.stream} has no records to infer its schema from: give a schema file`,
+      );
+    }
+    if (!waited)
+      cliLog.info('no schema file and no records yet: waiting for the first records to infer the schema');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 export async function runConsume(
   ctx: CliContext,
   settings: ConsumeSettings,
@@ -411,9 +459,19 @@ export async function runConsume(
   const http = await httpSettings(config.server, ctx.env);
   const catalog = openCatalog(ctx, catalogOptions(ctx, config.catalog));
   const stateDir = config.stateDir ?? resolve(ctx.cwd, '.floe');
+  const api =
+    options.api ??
+    sdkReadApi(
+      createKinesisClient({
+        endpoint: config.kinesis.endpoint,
+        region: config.kinesis.region,
+        maxSockets: 64,
+        env: ctx.env,
+      }),
+    );
   const tables: TableSpec[] = [];
   for (const t of config.tables) {
-    const table = await ensureTable(catalog, t);
+    const table = await ensureTable(catalog, t, () => schemaFromStream(api, t, settings.drain, log));
     const processor = await processorFor(t, table, config, stateDir, log);
     const b = config.batching;
     tables.push({
@@ -438,16 +496,6 @@ export async function runConsume(
       },
     });
   }
-  const api =
-    options.api ??
-    sdkReadApi(
-      createKinesisClient({
-        endpoint: config.kinesis.endpoint,
-        region: config.kinesis.region,
-        maxSockets: 64,
-        env: ctx.env,
-      }),
-    );
   const store = new LocalFileCheckpointStore(stateDir);
   const consumer = new Consumer({ api, store, log, tables });
   const stop = (signal: string): void => {

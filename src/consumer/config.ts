@@ -37,7 +37,7 @@ export const TableConfigSchema = z
       .string()
       .optional()
       .describe(
-        'Iceberg schema JSON file (with field ids), relative to the config file; needed when the table does not exist yet.',
+        "Iceberg schema JSON file (with field ids), relative to the config file, for a table that does not exist yet; absent: inferred from the stream's first records (CSV streams need csvHeader).",
       ),
     /** e.g. `day(created_date)`; applied when the table is created. */
     partition: z

@@ -129,12 +129,6 @@ describe('bad config and flags: one line, exit 2', () => {
     ['unset env var', ['--config', 'good.json'], {}, /environment variable STAGE is not set/],
     ['bad YAML', ['--config', 'bad.yaml'], {}, /is not valid YAML/],
     [
-      'table missing and no schema',
-      ['--stream', 's', '--table', 'db.none', '--warehouse', 'wh'],
-      {},
-      /table db\.none does not exist: give its schema file/,
-    ],
-    [
       'bad partition',
       [
         '--stream',

@@ -104,3 +104,24 @@ export function expectedRows(ids: Iterable<number>): Record<string, unknown>[] {
 export function sortById<T extends Record<string, unknown>>(rows: T[]): T[] {
   return [...rows].sort((a, b) => Number(a.id) - Number(b.id));
 }
+
+/** Rules for EVENT_SCHEMA records: a good record's name starts with `name-` and its amount is >= 0. */
+export const EVENT_RULES = { fields: { name: { regex: '^name-' }, amount: { min: 0 } } };
+
+/**
+ * Bad record i, tagged `bad-<i>` in its payload: even i fails decoding (id is not a long), odd i
+ * breaks both rules of EVENT_RULES (two reasons). `reasons` is how many the dead letter must list.
+ */
+export function badRecord(i: number): { json: Record<string, unknown>; reasons: number } {
+  return i % 2 === 0
+    ? { json: { id: `bad-${i}`, name: `bad-${i}`, ts: null, amount: 1 }, reasons: 1 }
+    : { json: { id: i, name: `bad-${i}`, ts: null, amount: -1 }, reasons: 2 };
+}
+
+/** Records from..to as NDJSON, with badRecord(i) in place of record i wherever `isBad(i)`. */
+export function ndjsonWithBad(from: number, to: number, isBad: (i: number) => boolean): string {
+  const lines: string[] = [];
+  for (let i = from; i < to; i++)
+    lines.push(JSON.stringify(isBad(i) ? badRecord(i).json : eventRecord(i).json));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,500 @@
+#!/usr/bin/env node
+/**
+ * Consumer benchmark (`npm run bench -- --only consume`, or `npm run build && node bench/consume.mjs`):
+ *
+ * 1. In-process pipeline: the real Consumer (shard readers, buffer, flush, commit) in drain mode
+ *    over an in-memory Kinesis holding pre-built record payloads on 4 shards, so the figures are
+ *    floe's own work: JSON decode → NYC 311 validation and cleaning → dedupe on unique_key → dead
+ *    letters → day(created_date)-partitioned ZSTD Parquet → exactly-once commits to a file catalog.
+ *    The per-shard read limits are lifted (an in-memory shard has none). Measured with
+ *    process.cpuUsage(): user records per CPU-second is the per-core figure.
+ * 2. End to end: kinesalite (a child process on 127.0.0.1), the same payloads produced with
+ *    `floe produce --aggregate`, then `/usr/bin/time node dist/cli/main.js consume --drain` with
+ *    the same table settings, once with the default buffer and once with a small one: records/s,
+ *    CPU, peak RSS.
+ *
+ * Payloads: NYC-311-shaped NDJSON records (scripts/make-nyc311-sample.mjs via bench/run.js's
+ * cache, else generated here), 1 in 100 made dirty (unknown borough, latitude out of range: two
+ * reasons) and 1 in 50 sent twice. Every case checks the table afterwards: rows written, rejected
+ * and deduped must be exactly the expected counts.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const FLOE = join(DIST, 'cli', 'main.js');
+const SCHEMA = join(ROOT, 'examples', 'nyc311.schema.json');
+const RULES = join(ROOT, 'examples', 'nyc311.rules.json');
+const CACHE = join(ROOT, '.cache', 'bench');
+const PARTITION = 'day(created_date)';
+const MAIN = process.argv[1] === fileURLToPath(import.meta.url);
+const { values: opt } = parseArgs({
+  args: MAIN ? process.argv.slice(2) : [],
+  options: {
+    records: { type: 'string' },
+    'e2e-records': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+  strict: true,
+});
+const RECORDS = Number(opt.records ?? 200_000);
+const E2E_RECORDS = Number(opt['e2e-records'] ?? 300_000);
+const SMALL_BUFFER = 32 * 1024 * 1024;
+const SMALL_BATCH = 16 * 1024 * 1024;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) =>
+  process.stderr.write(`[consume bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function run(cmd, args, { env, cwd = ROOT } = {}) {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', rej);
+    child.on('close', (code) =>
+      res({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
+  });
+}
+
+// ---- input ---------------------------------------------------------------------------------
+
+/** The first `n` NYC-311 NDJSON lines: bench/run.js's cached 1M file when present, else generated. */
+async function nycLines(n) {
+  let path = join(CACHE, 'nyc311-1000000.ndjson');
+  if (!existsSync(path) || n > 1_000_000) {
+    mkdirSync(CACHE, { recursive: true });
+    path = join(CACHE, `consume-${n}.ndjson`);
+    if (!existsSync(path)) {
+      log(`generating ${n} NYC-311 rows into ${path}`);
+      const csv = `${path}.csv`;
+      const gen = await run(
+        process.execPath,
+        [join(ROOT, 'scripts/make-nyc311-sample.mjs'), String(n), csv],
+        {
+          env: { DIRTY: '' },
+        },
+      );
+      if (gen.code !== 0) throw new Error(`generator failed: ${gen.stderr}`);
+      const conv = await run(process.execPath, [join(ROOT, 'bench/csv-to-ndjson.mjs'), csv, path, SCHEMA]);
+      if (conv.code !== 0) throw new Error(`converter failed: ${conv.stderr}`);
+      rmSync(csv, { force: true });
+    }
+  }
+  const lines = [];
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.length === 0) continue;
+    lines.push(line);
+    if (lines.length >= n) break;
+  }
+  rl.close();
+  if (lines.length < n) throw new Error(`${path} has only ${lines.length} rows`);
+  return lines;
+}
+
+/** Payloads in produce order plus the counts the table must end up with. */
+function makePayloads(lines) {
+  const out = [];
+  let dirty = 0;
+  let dups = 0;
+  lines.forEach((line, i) => {
+    if (i % 100 === 37) {
+      const r = JSON.parse(line);
+      r.borough = 'ATLANTIS';
+      r.latitude = 50.5;
+      out.push(JSON.stringify(r));
+      dirty++;
+    } else out.push(line);
+    // A producer retry: the same record again, a little later in the stream.
+    if (i % 50 === 11 && i % 100 !== 37) {
+      out.push(line);
+      dups++;
+    }
+  });
+  return { payloads: out, expected: { written: lines.length - dirty, rejected: dirty, deduped: dups } };
+}
+
+// ---- verification --------------------------------------------------------------------------
+
+/** Rows written, rejected and deduped according to the table's snapshots. */
+async function tableCounts(warehouse, name) {
+  const { FileCatalog } = await import(join(DIST, 'catalog/file/index.js'));
+  const { Table } = await import(join(DIST, 'iceberg/table/index.js'));
+  const table = await Table.load(new FileCatalog({ warehouse }), { namespace: ['bench'], name });
+  let rejected = 0;
+  let deduped = 0;
+  for (const s of table.metadata.snapshots) {
+    rejected += Number(s.summary['floe.consumer.records-rejected'] ?? 0);
+    deduped += Number(s.summary['floe.consumer.records-deduped'] ?? 0);
+  }
+  const head = table.currentSnapshot();
+  return {
+    written: Number(head?.summary['total-records'] ?? 0),
+    rejected,
+    deduped,
+    snapshots: table.metadata.snapshots.length,
+    dataFiles: Number(head?.summary['total-data-files'] ?? 0),
+  };
+}
+
+function check(name, got, expected) {
+  for (const k of ['written', 'rejected', 'deduped'])
+    if (got[k] !== expected[k]) throw new Error(`${name}: ${k} ${got[k]}, expected ${expected[k]}`);
+}
+
+// ---- 1. in-process pipeline ----------------------------------------------------------------
+
+/** An in-memory Kinesis: 4 open shards, records spread round-robin, iterators = (shard, index). */
+function memoryKinesis(payloads, shards = 4) {
+  const ids = Array.from({ length: shards }, (_, i) => `shardId-${String(i).padStart(12, '0')}`);
+  const data = ids.map(() => []);
+  payloads.forEach((p, i) => {
+    const s = i % shards;
+    data[s].push({
+      sequenceNumber: String(1_000_000_000n + BigInt(i)),
+      partitionKey: `pk-${i % 64}`,
+      data: Buffer.from(p),
+    });
+  });
+  const at = (shard, start) => {
+    const recs = data[ids.indexOf(shard)];
+    if (start.type === 'TRIM_HORIZON') return 0;
+    if (start.type === 'LATEST') return recs.length;
+    const seq = BigInt(start.sequenceNumber);
+    const i = recs.findIndex((r) => BigInt(r.sequenceNumber) >= seq);
+    const idx = i === -1 ? recs.length : i;
+    return start.type === 'AFTER_SEQUENCE_NUMBER' && recs[idx]?.sequenceNumber === start.sequenceNumber
+      ? idx + 1
+      : idx;
+  };
+  return {
+    async listShards() {
+      return ids.map((shardId) => ({ shardId, closed: false }));
+    },
+    async getShardIterator(_stream, shardId, start) {
+      return `${shardId}/${at(shardId, start)}`;
+    },
+    async getRecords(iterator, limit) {
+      const [shardId, from] = iterator.split('/');
+      const recs = data[ids.indexOf(shardId)];
+      const i = Number(from);
+      const page = recs.slice(i, i + limit);
+      const next = i + page.length;
+      return {
+        records: page,
+        nextIterator: `${shardId}/${next}`,
+        millisBehindLatest: next >= recs.length ? 0 : 1000,
+      };
+    },
+    close() {},
+  };
+}
+
+async function inProcess(payloads, expected) {
+  const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
+    join(DIST, 'consumer/index.js')
+  );
+  const { FileCatalog } = await import(join(DIST, 'catalog/file/index.js'));
+  const { Table } = await import(join(DIST, 'iceberg/table/index.js'));
+  const { parsePartitionSpec } = await import(join(DIST, 'iceberg/spec/partition.js'));
+  const { fileIOFor } = await import(join(DIST, 'iceberg/io/index.js'));
+  const { readSchemaFile } = await import(join(DIST, 'cli/load.js'));
+  const { readFile } = await import('node:fs/promises');
+
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-'));
+  try {
+    const warehouse = join(dir, 'warehouse');
+    const catalog = new FileCatalog({ warehouse });
+    await catalog.createNamespace(['bench']);
+    const schema = await readSchemaFile(SCHEMA);
+    const identifier = { namespace: ['bench'], name: 'pipeline' };
+    const table = await Table.create(catalog, {
+      identifier,
+      schema,
+      partitionSpec: parsePartitionSpec(PARTITION, schema),
+    });
+    const dlq = join(dir, 'dead-letters');
+    const processor = createProcessor({
+      schema,
+      table: identifier,
+      stream: 'nyc311',
+      rules: JSON.parse(await readFile(RULES, 'utf8')),
+      dedupe: { key: 'unique_key' },
+      deadLetter: { location: dlq, io: fileIOFor(dlq) },
+    });
+    const consumer = new Consumer({
+      api: memoryKinesis(payloads),
+      store: new LocalFileCheckpointStore(join(dir, 'state')),
+      log: silentLogger(),
+      limits: { minCallIntervalMs: 0, bytesPerSecond: Number.MAX_SAFE_INTEGER },
+      tables: [{ table, catalog, stream: 'nyc311', format: 'json', processor }],
+    });
+    if (global.gc) global.gc();
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const ok = await consumer.run({ drain: true });
+    const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    if (!ok) throw new Error('in-process consumer did not commit everything');
+    const got = await tableCounts(warehouse, 'pipeline');
+    check('in-process', got, expected);
+    return {
+      case: 'in-process',
+      records: payloads.length,
+      wallS,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      rssMiB: process.resourceUsage().maxRSS / 1024,
+      ...got,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same clean rows through `floe load` (NDJSON file → the same partitioned table, no Kinesis):
+ * a reference measured minutes apart from the pipeline, because on this shared machine CPU time
+ * per record moves several-fold with the neighbours' load.
+ */
+async function loadReference(lines) {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-ref-'));
+  try {
+    const input = join(dir, 'rows.ndjson');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const r = await run('/usr/bin/time', [
+      '-f',
+      'FLOE_TIME %e %U %S %M',
+      process.execPath,
+      FLOE,
+      'load',
+      input,
+      '--table',
+      'bench.reference',
+      '--schema',
+      SCHEMA,
+      '--partition',
+      PARTITION,
+      '--warehouse',
+      join(dir, 'warehouse'),
+      // One thread, like the consumer's pipeline (a parallel load's CPU time includes its workers').
+      '--workers',
+      '1',
+    ]);
+    const m = /FLOE_TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+    if (r.code !== 0 || !m) throw new Error(`floe load failed (${r.code}): ${r.stderr.slice(-2000)}`);
+    const got = await tableCounts(join(dir, 'warehouse'), 'reference');
+    check('floe load reference', got, { written: lines.length, rejected: 0, deduped: 0 });
+    return {
+      case: 'reference: floe load NDJSON --workers 1 (process start included)',
+      records: lines.length,
+      wallS: Number(m[1]),
+      cpuS: Number(m[2]) + Number(m[3]),
+      rssMiB: Number(m[4]) / 1024,
+      ...got,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- 2. end to end from kinesalite ---------------------------------------------------------
+
+const freePort = () =>
+  new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+
+async function endToEnd(payloads, expected) {
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-e2e-'));
+  const port = await freePort();
+  const kinesalite = spawn(
+    process.execPath,
+    ['-e', `require('kinesalite')({createStreamMs:0,shardLimit:100}).listen(${port},'127.0.0.1')`],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
+  const env = {
+    AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${port}`,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+  };
+  const rows = [];
+  try {
+    const { CreateStreamCommand, DescribeStreamSummaryCommand } = await import('@aws-sdk/client-kinesis');
+    const { createKinesisClient } = await import(join(DIST, 'producer/index.js'));
+    const client = createKinesisClient({ endpoint: env.AWS_ENDPOINT_URL_KINESIS, env });
+    for (let i = 0; ; i++) {
+      try {
+        await client.send(new CreateStreamCommand({ StreamName: 'nyc311', ShardCount: 4 }));
+        break;
+      } catch (err) {
+        if (i > 150) throw err;
+        await sleep(200);
+      }
+    }
+    while (
+      (await client.send(new DescribeStreamSummaryCommand({ StreamName: 'nyc311' }))).StreamDescriptionSummary
+        .StreamStatus !== 'ACTIVE'
+    )
+      await sleep(50);
+    client.destroy();
+    const input = join(dir, 'nyc311.ndjson');
+    writeFileSync(input, payloads.join('\n') + '\n');
+    log(`producing ${payloads.length} records into kinesalite (--aggregate)`);
+    const p = await run(
+      process.execPath,
+      [FLOE, 'produce', input, '--stream', 'nyc311', '--aggregate', '-q'],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    if (p.code !== 0) throw new Error(`produce failed: ${p.stderr}`);
+
+    for (const [name, extra] of [
+      ['default buffer', []],
+      [
+        `--max-buffer-bytes ${SMALL_BUFFER / 2 ** 20} MiB`,
+        ['--max-buffer-bytes', String(SMALL_BUFFER), '--max-batch-bytes', String(SMALL_BATCH)],
+      ],
+    ]) {
+      const tableName = `e2e_${rows.length}`;
+      log(`floe consume --drain (${name})`);
+      const r = await run(
+        '/usr/bin/time',
+        [
+          '-f',
+          'FLOE_TIME %e %U %S %M',
+          process.execPath,
+          FLOE,
+          'consume',
+          '--drain',
+          '--stream',
+          'nyc311',
+          '--table',
+          `bench.${tableName}`,
+          '--schema',
+          SCHEMA,
+          '--partition',
+          PARTITION,
+          '--rules',
+          RULES,
+          '--dedupe-key',
+          'unique_key',
+          '--warehouse',
+          join(dir, 'warehouse'),
+          '--state-dir',
+          join(dir, `state-${rows.length}`),
+          '--log-level',
+          'warn',
+          ...extra,
+        ],
+        { env, cwd: dir },
+      );
+      const m = /FLOE_TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+      if (r.code !== 0 || !m) throw new Error(`consume failed (${r.code}): ${r.stderr.slice(-2000)}`);
+      const got = await tableCounts(join(dir, 'warehouse'), tableName);
+      check(`e2e ${name}`, got, expected);
+      rows.push({
+        case: `kinesalite, ${name}`,
+        records: payloads.length,
+        payloadBytes: payloads.reduce((n, x) => n + Buffer.byteLength(x), 0),
+        wallS: Number(m[1]),
+        cpuS: Number(m[2]) + Number(m[3]),
+        rssMiB: Number(m[4]) / 1024,
+        ...got,
+      });
+    }
+    return rows;
+  } finally {
+    kinesalite.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- output --------------------------------------------------------------------------------
+
+export function consumeMarkdown(rows) {
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  const out = [
+    '| case | user records | wall s | records/s (wall) | CPU s (user+sys) | records per CPU-s | peak RSS MiB | written | rejected | deduped | commits | data files |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows)
+    out.push(
+      `| ${r.case} | ${fmt(r.records)} | ${r.wallS.toFixed(2)} | ${fmt(r.records / r.wallS)} | ${r.cpuS.toFixed(2)} | ${fmt(r.records / r.cpuS)} | ${fmt(r.rssMiB)} | ${fmt(r.written)} | ${fmt(r.rejected)} | ${fmt(r.deduped)} | ${fmt(r.snapshots)} | ${fmt(r.dataFiles)} |`,
+    );
+  const ip = rows.find((r) => r.case === 'in-process');
+  const ref = rows.find((r) => r.case.startsWith('reference'));
+  const [big, small] = rows.filter((r) => r.case.startsWith('kinesalite'));
+  out.push('');
+  if (ip) {
+    const perCpu = ip.records / ip.cpuS;
+    out.push(
+      `- In-process pipeline: ${fmt(perCpu)} user records per CPU-second — target ≥ 150,000: ${perCpu >= 150_000 ? 'MET' : 'NOT MET'}`,
+    );
+    if (ref)
+      out.push(
+        `- Same run, same machine state: the pipeline (Kinesis payloads, validation, dedupe, dead letters, commit) did ${(perCpu / (ref.records / ref.cpuS)).toFixed(2)}× the records per CPU-second of \`floe load\` on the same rows (${fmt(ref.records / ref.cpuS)}).`,
+      );
+  }
+  if (big && small)
+    out.push(
+      `- Peak RSS of \`floe consume --drain\`: ${fmt(big.rssMiB)} MiB with the default bounds, ${fmt(small.rssMiB)} MiB with a 32 MiB buffer (${fmt(big.payloadBytes / 2 ** 20)} MiB of payloads in the stream).`,
+    );
+  return out.join('\n');
+}
+
+async function main() {
+  if (!existsSync(FLOE)) throw new Error(`${FLOE} is missing: run npm run build`);
+  const rows = [];
+  if (opt.only !== 'e2e') {
+    const lines = await nycLines(RECORDS);
+    const { payloads, expected } = makePayloads(lines);
+    log(`in-process pipeline: ${payloads.length} payloads on ${cpus().length} cores`);
+    rows.push(await inProcess(payloads, expected));
+    log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+    if (opt.only !== 'in-process') {
+      log(`reference: floe load of the ${lines.length} clean rows`);
+      rows.push(await loadReference(lines));
+      log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+    }
+  }
+  if (opt.only !== 'in-process') {
+    const { payloads, expected } = makePayloads(await nycLines(E2E_RECORDS));
+    for (const r of await endToEnd(payloads, expected)) {
+      rows.push(r);
+      log(`  ${JSON.stringify(r)}`);
+    }
+  }
+  if (opt.json) console.log(JSON.stringify({ rows }));
+  else console.log(consumeMarkdown(rows));
+}
+
+if (MAIN)
+  await main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
