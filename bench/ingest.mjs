@@ -4,7 +4,9 @@
  * `floe consume` serves it) measured by autocannon, for
  *   (a) GET /api/v1/status/{jobId}
  *   (b) POST /api/v1/ingest with a 10-record NDJSON body, put to a 16-shard stream on an emulator
- *       (kinesalite by default; --emulator kinesis-local too, which stores ~150 records/s here).
+ *       (kinesalite by default; --emulator kinesis-local too, which stores ~150 records/s here),
+ *       with ingest aggregation on (the default: KPL aggregates per shard) and off (one Kinesis
+ *       record per record), and the Kinesis records and PutRecords calls the stream took.
  * The emulator "none" puts to an in-process stand-in that answers at once: the server's own ceiling,
  * without an emulator competing for the same cores.
  *
@@ -46,10 +48,11 @@ const freePort = () =>
 
 // ---- the server child ---------------------------------------------------------------------
 
-async function serve(endpoint, stream) {
+async function serve(endpoint, stream, aggregate) {
   const { startHttpServer } = await import(join(ROOT, 'dist/server/index.js'));
   const { Metrics } = await import(join(ROOT, 'dist/consumer/metrics.js'));
   const { createKinesisClient, sdkKinesisApi } = await import(join(ROOT, 'dist/producer/index.js'));
+  const { ShardMap, hashKeyOf } = await import(join(ROOT, 'dist/producer/hash.js'));
   const metrics = new Metrics();
   metrics.forTable(TABLE);
   const tables = [{ table: TABLE, stream, healthy: true, positions: {}, shards: {} }];
@@ -63,31 +66,50 @@ async function serve(endpoint, stream) {
   };
   const env = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
   let seq = 0n;
+  // The stand-in routes like a 16-shard stream (by explicit hash key, else the key's MD5).
+  const map = ShardMap.even(SHARDS);
+  map.shards.forEach((sh, i) => Object.assign(sh, { shardId: `shardId-${String(i).padStart(12, '0')}` }));
   const api =
     endpoint === 'none'
       ? {
           async putRecords(_stream, entries) {
-            return entries.map(() => ({ sequenceNumber: String(++seq), shardId: 'shardId-000000000000' }));
+            return entries.map((e) => {
+              const hash =
+                e.explicitHashKey !== undefined ? BigInt(e.explicitHashKey) : hashKeyOf(e.partitionKey);
+              return { sequenceNumber: String(++seq), shardId: map.shards[map.indexOf(hash)].shardId };
+            });
           },
           async listShards() {
-            return [];
+            return map.shards;
           },
           close() {},
         }
       : sdkKinesisApi(createKinesisClient({ endpoint, maxSockets: 16, env }));
-  const calls = { calls: 0, entries: 0, failedEntries: 0 };
+  const calls = { calls: 0, entries: 0, failedEntries: 0, bytes: 0 };
   const put = api.putRecords.bind(api);
   api.putRecords = async (stream, entries) => {
     calls.calls++;
-    calls.entries += entries.length;
     const r = await put(stream, entries);
-    for (const e of r) if (e.errorCode) calls.failedEntries++;
+    entries.forEach((e, i) => {
+      if (r[i].errorCode) calls.failedEntries++;
+      else {
+        calls.entries++;
+        calls.bytes += e.size;
+      }
+    });
     return r;
   };
-  const server = await startHttpServer({ consumer, port: 0, apiKeys: [KEY], ingest: { api } });
-  process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
+  const server = await startHttpServer({ consumer, port: 0, apiKeys: [KEY], ingest: { api, aggregate } });
+  // The benchmark asks how many Kinesis records (and calls) the stream took.
+  const { createServer: httpServer } = await import('node:http');
+  const stats = httpServer((_req, res) => res.end(JSON.stringify(calls)));
+  await new Promise((r) => stats.listen(0, '127.0.0.1', r));
+  process.stdout.write(
+    JSON.stringify({ url: server.url, stats: `http://127.0.0.1:${stats.address().port}` }) + '\n',
+  );
   process.once('SIGTERM', () => {
     if (process.env.FLOE_BENCH_DEBUG) process.stderr.write(`putRecords: ${JSON.stringify(calls)}\n`);
+    stats.close();
     void server.close().then(() => {
       api.close();
       process.exit(0);
@@ -175,22 +197,24 @@ function cpuSeconds(pid) {
   }
 }
 
-async function startServer(endpoint, stream) {
-  const child = spawn(process.execPath, [SELF, '--serve', endpoint, '--stream', stream], {
+async function startServer(endpoint, stream, aggregate) {
+  const args = [SELF, '--serve', endpoint, '--stream', stream, ...(aggregate ? [] : ['--no-aggregate'])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise((res, rej) => {
+  const { url, stats } = await new Promise((res, rej) => {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) res(JSON.parse(line).url);
+      if (line) res(JSON.parse(line));
     });
     child.once('exit', (code) => rej(new Error(`server exited (${code})`)));
   });
   return {
     url,
+    stats: async () => (await fetch(stats)).json(),
     pid: child.pid,
     stop: () =>
       new Promise((r) => {
@@ -244,9 +268,9 @@ function summary(name, emulator, r, cpuS, extra = {}) {
   };
 }
 
-async function benchEmulator(name, o) {
+async function benchEmulator(name, o, aggregate, withStatus) {
   const emu = await startEmulator(name);
-  const server = await startServer(emu.endpoint, emu.stream);
+  const server = await startServer(emu.endpoint, emu.stream, aggregate);
   const headers = { authorization: `Bearer ${KEY}` };
   const out = [];
   try {
@@ -261,15 +285,18 @@ async function benchEmulator(name, o) {
     await cannon({ url: `${server.url}/api/v1/status/${jobId}`, connections: 10, duration: 1, headers });
 
     let cpu0 = cpuSeconds(server.pid);
-    const st = await cannon({
-      url: `${server.url}/api/v1/status/${jobId}`,
-      connections: o.connections,
-      duration: o.duration,
-      headers,
-    });
-    out.push(summary('GET /api/v1/status/{id}', name, st, cpuSeconds(server.pid) - cpu0));
+    if (withStatus) {
+      const st = await cannon({
+        url: `${server.url}/api/v1/status/${jobId}`,
+        connections: o.connections,
+        duration: o.duration,
+        headers,
+      });
+      out.push(summary('GET /api/v1/status/{id}', name, st, cpuSeconds(server.pid) - cpu0));
+    }
 
     const before = await ingestCounts(server.url);
+    const kBefore = await server.stats();
     cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
     const ing = await cannon({
@@ -288,11 +315,15 @@ async function benchEmulator(name, o) {
       after = await ingestCounts(server.url);
     }
     const drainS = (performance.now() - t0) / 1000 - ing.duration;
+    const kAfter = await server.stats();
     const accepted = after.accepted - before.accepted;
     const sent = after.sent - before.sent;
     const failed = after.failed - before.failed;
     out.push(
       summary('POST /api/v1/ingest (10 NDJSON records)', name, ing, cpuSeconds(server.pid) - cpu0, {
+        aggregate,
+        kinesisRecords: kAfter.entries - kBefore.entries,
+        calls: kAfter.calls - kBefore.calls,
         recordsAccepted: accepted,
         recordsSent: sent,
         recordsFailed: failed,
@@ -312,18 +343,34 @@ const fix = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 export function ingestMarkdown(rows) {
   const lines = [
-    '| case | emulator | connections | requests/s (2xx) | p50 / p99 latency ms | non-2xx / errors | server CPU-s per 1,000 requests | records stored |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| case | emulator | ingest aggregation | connections | requests/s (2xx) | p50 / p99 latency ms | non-2xx / errors | server CPU-s per 1,000 requests | records stored | Kinesis records (PutRecords calls) |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   for (const r of rows) {
     const stored =
       r.recordsAccepted === undefined
         ? '–'
         : `${int(r.recordsSent)} of ${int(r.recordsAccepted)}, ${int(r.recordsFailed)} failed${r.verified ? '' : ' — FAILED'} (queue drained ${fix(r.drainS)} s after)`;
+    const kinesis =
+      r.kinesisRecords === undefined
+        ? '–'
+        : `${int(r.kinesisRecords)} (${int(r.calls)}): ${fix(r.recordsSent / Math.max(1, r.kinesisRecords))} records each`;
+    const agg = r.aggregate === undefined ? '–' : r.aggregate ? 'on (default)' : 'off';
     lines.push(
-      `| ${r.case} | ${r.emulator === 'none' ? 'none (stand-in, answers at once)' : r.emulator} | ${r.connections} | ${int(r.rps)}${r.rps >= TARGET ? '' : ' (below target)'} | ${r.p50ms} / ${r.p99ms} | ${int(r.non2xx)} / ${int(r.errors)} | ${fix((r.serverCpuS / r.requests) * 1000, 2)} | ${stored} |`,
+      `| ${r.case} | ${r.emulator === 'none' ? 'none (stand-in, answers at once)' : r.emulator} | ${agg} | ${r.connections} | ${int(r.rps)}${r.rps >= TARGET ? '' : ' (below target)'} | ${r.p50ms} / ${r.p99ms} | ${int(r.non2xx)} / ${int(r.errors)} | ${fix((r.serverCpuS / r.requests) * 1000, 2)} | ${stored} | ${kinesis} |`,
     );
   }
+  const agg = rows.find(
+    (r) => r.aggregate === true && r.emulator !== 'none' && r.kinesisRecords !== undefined,
+  );
+  const plain = rows.find((r) => r.aggregate === false && r.emulator === agg?.emulator);
+  lines.push(
+    '',
+    `- Ingest aggregation (config \`server.ingestAggregate\`, on by default) packs the records of concurrent requests into KPL aggregates, one per shard per linger window (50 ms), up to 1 MiB each, routed to their shard by its starting hash key; the consumer de-aggregates them. "Kinesis records" is what the stream stored during the case (counted at the server's PutRecords client).` +
+      (agg && plain
+        ? ` On ${agg.emulator}, aggregation took ${int(agg.rps)} requests/s against ${int(plain.rps)} without, with ${int(agg.kinesisRecords)} Kinesis records for ${int(agg.recordsSent)} records instead of one each.`
+        : ''),
+  );
   return lines.join('\n');
 }
 
@@ -336,20 +383,29 @@ async function main() {
       json: { type: 'boolean', default: false },
       serve: { type: 'string' },
       stream: { type: 'string' },
+      'no-aggregate': { type: 'boolean', default: false },
     },
     strict: true,
   });
-  if (opt.serve) return serve(opt.serve, opt.stream);
+  if (opt.serve) return serve(opt.serve, opt.stream, !opt['no-aggregate']);
   // kinesis-local stores ~150 plain records/s here (BENCHMARKS.md, produce section): it would measure only its own queue.
   const emulators = opt.emulator ?? ['kinesalite', 'none'];
   const rows = [];
   for (const e of emulators) {
-    process.stderr.write(
-      `[ingest bench] ${e}: status and ingest, ${opt.duration} s each, ${opt.connections} connections\n`,
-    );
-    rows.push(
-      ...(await benchEmulator(e, { duration: Number(opt.duration), connections: Number(opt.connections) })),
-    );
+    // Aggregation on (the default) is the headline; on an emulator, off too for comparison.
+    for (const aggregate of e === 'none' ? [true] : [true, false]) {
+      process.stderr.write(
+        `[ingest bench] ${e}, aggregation ${aggregate ? 'on' : 'off'}: ${aggregate ? 'status and ' : ''}ingest, ${opt.duration} s each, ${opt.connections} connections\n`,
+      );
+      rows.push(
+        ...(await benchEmulator(
+          e,
+          { duration: Number(opt.duration), connections: Number(opt.connections) },
+          aggregate,
+          aggregate,
+        )),
+      );
+    }
   }
   if (opt.json) process.stdout.write(JSON.stringify({ rows }) + '\n');
   else process.stdout.write(ingestMarkdown(rows) + '\n');

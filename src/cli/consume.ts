@@ -539,7 +539,7 @@ export async function runConsume(
           apiKeys: http.apiKeys,
           maxBodyBytes: http.maxBodyBytes,
           readiness: { ...http.readiness, catalogCheck: () => catalog.namespaceExists(namespace) },
-          ingest: { api: putApi },
+          ingest: { api: putApi, aggregate: http.ingestAggregate },
           logger: log,
           routes,
         });

@@ -188,6 +188,12 @@ export const ConsumeConfigSchema = z
         maxBodyBytes: positiveInt
           .optional()
           .describe('Largest ingest request body in bytes (default 5 MiB); larger ones get 413.'),
+        ingestAggregate: z
+          .boolean()
+          .optional()
+          .describe(
+            'Pack the records of concurrent ingest requests into KPL aggregates, one per shard, up to 1 MiB each (default true): the stream stores far fewer Kinesis records. false: one Kinesis record per ingested record.',
+          ),
         ready: z
           .object({
             maxCommitAgeSeconds: positiveInt

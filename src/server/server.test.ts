@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isFloeError } from '../errors.js';
 import { FakeKinesis } from '../producer/test-support.js';
+import { deaggregate } from '../records/kpl.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './server.js';
 import { stubConsumer, type StubConsumer } from './test-support.js';
 
@@ -32,6 +33,12 @@ async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 5000)
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The user records the fake stream holds (aggregates unpacked), as text. */
+const userData = (kinesis: FakeKinesis): string[] =>
+  kinesis.stored.flatMap((x) =>
+    (deaggregate(x.data) ?? [{ data: x.data }]).map((u) => Buffer.from(u.data).toString()),
+  );
 
 const ndjsonHeaders = { 'content-type': 'application/x-ndjson' };
 
@@ -179,18 +186,30 @@ describe('ingest and job status', () => {
       (v) => v.state !== 'ACCEPTED',
     );
     expect(st.state).toBe('IN_STREAM');
-    expect(kinesis.stored.map((x) => x.data.toString()).sort()).toEqual([
+    expect(userData(kinesis).sort()).toEqual([
       '{"id":1,"name":"a"}',
       '{"id":2,"name":"b"}',
       '{"id":3,"name":"c"}',
     ]);
+    // Aggregated by default: one KPL aggregate per shard the records hash to.
+    expect(kinesis.stored.length).toBeLessThanOrEqual(2);
+    expect(kinesis.stored.every((x) => deaggregate(x.data) !== undefined)).toBe(true);
     const seqs = st.sequenceNumbers as Record<string, string>;
+    const subs = st.subSequenceNumbers as Record<string, number>;
     expect(Object.keys(seqs).length).toBeGreaterThan(0);
+    expect(Object.keys(subs).sort()).toEqual(Object.keys(seqs).sort());
     // A commit that covers only part of the job does not settle it.
     const shards = Object.keys(seqs);
     const partial = Object.fromEntries(shards.map((sh) => [sh, String(BigInt(seqs[sh]!) - 1n)]));
     c.commit('db.events', partial, '111');
     expect((await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).state).toBe('IN_STREAM');
+    // Nor do sub-records short of the job's last one in its aggregate (where there is one before it).
+    const maxSub = Math.max(...Object.values(subs));
+    const cut = Object.entries(subs).find(([, sub]) => sub === maxSub)![0];
+    if (maxSub > 0) {
+      c.commit('db.events', { ...seqs, [cut]: `${seqs[cut]}:${maxSub - 1}` }, '112');
+      expect((await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).state).toBe('IN_STREAM');
+    }
     c.commit('db.events', { ...seqs, 'shardId-other': '1' }, '222');
     const done = await json(await fetch(`${s.url}/api/v1/status/${jobId}`));
     expect(done).toMatchObject({ state: 'COMMITTED', snapshotId: '222', records: 3, sent: 3, failed: 0 });
@@ -231,10 +250,10 @@ describe('ingest and job status', () => {
     });
     expect(await json(await post('text/csv', 'id,name\n4,d\n5,\n'))).toMatchObject({ records: 2 });
     await waitFor(
-      async () => kinesis.stored.length,
+      async () => userData(kinesis).length,
       (n) => n === 5,
     );
-    expect(kinesis.stored.map((x) => x.data.toString()).sort()).toEqual([
+    expect(userData(kinesis).sort()).toEqual([
       '{"id":"4","name":"d"}',
       '{"id":"5","name":null}',
       '{"id":1}',
@@ -362,6 +381,78 @@ describe('ingest and job status', () => {
     );
     expect(st).toMatchObject({ state: 'IN_STREAM', sent: 2 });
     expect(kinesis.failedEntries).toBe(2);
+  });
+
+  it('with ingest aggregation off, one plain Kinesis record per record; a job is (seq, 0) per shard', async () => {
+    const c = stubConsumer();
+    const kinesis = new FakeKinesis({ shards: 2 });
+    const s = await startHttpServer({ port: 0, consumer: c, ingest: { api: kinesis, aggregate: false } });
+    servers.push(s);
+    const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
+      method: 'POST',
+      headers: ndjsonHeaders,
+      body: '{"id":1}\n{"id":2}\n{"id":3}\n{"id":4}',
+    });
+    const { jobId } = (await r.json()) as { jobId: string };
+    const st = await waitFor(
+      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
+      (v) => v.state === 'IN_STREAM',
+    );
+    expect(kinesis.stored).toHaveLength(4);
+    expect(kinesis.stored.every((x) => deaggregate(x.data) === undefined)).toBe(true);
+    expect(st.subSequenceNumbers).toBeUndefined();
+    c.commit('db.events', st.sequenceNumbers as Record<string, string>, '5');
+    expect(await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).toMatchObject({
+      state: 'COMMITTED',
+      snapshotId: '5',
+    });
+  });
+
+  it('aggregates records of concurrent requests; each job settles on the commit of its aggregates', async () => {
+    const { s, c, kinesis } = await start();
+    const bodies = Array.from({ length: 8 }, (_, j) =>
+      Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: j * 10 + i, k: `key-${i % 3}` })).join('\n'),
+    );
+    const jobs = await Promise.all(
+      bodies.map(async (body) => {
+        const r = await fetch(`${s.url}/api/v1/ingest?table=db.events&partitionKey=k`, {
+          method: 'POST',
+          headers: ndjsonHeaders,
+          body,
+        });
+        return ((await r.json()) as { jobId: string }).jobId;
+      }),
+    );
+    const statuses = await Promise.all(
+      jobs.map((id) =>
+        waitFor(
+          async () => json(await fetch(`${s.url}/api/v1/status/${id}`)),
+          (v) => v.state === 'IN_STREAM',
+        ),
+      ),
+    );
+    expect(userData(kinesis)).toHaveLength(40);
+    // 40 records, 3 keys, 2 shards: far fewer Kinesis records than user records.
+    expect(kinesis.stored.length).toBeLessThan(10);
+    // Each key's records sit on one shard (aggregates are per shard; order is kept per shard lane).
+    const shardsOfKey = new Map<string, Set<string>>();
+    for (const x of kinesis.stored)
+      for (const u of deaggregate(x.data) ?? []) {
+        const { k } = JSON.parse(Buffer.from(u.data).toString()) as { k: string };
+        shardsOfKey.set(k, (shardsOfKey.get(k) ?? new Set()).add(x.shardId));
+      }
+    expect([...shardsOfKey.values()].map((v) => v.size)).toEqual([1, 1, 1]);
+    // A commit covering every shard's newest aggregate settles every job.
+    const newest: Record<string, string> = {};
+    for (const st of statuses)
+      for (const [sh, seq] of Object.entries(st.sequenceNumbers as Record<string, string>))
+        if (newest[sh] === undefined || BigInt(seq) > BigInt(newest[sh])) newest[sh] = seq;
+    c.commit('db.events', newest, '42');
+    for (const id of jobs)
+      expect(await json(await fetch(`${s.url}/api/v1/status/${id}`))).toMatchObject({
+        state: 'COMMITTED',
+        snapshotId: '42',
+      });
   });
 
   it('answers 503 when no ingest API is configured', async () => {

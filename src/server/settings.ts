@@ -17,6 +17,8 @@ export interface HttpSettings {
   readonly portGiven: boolean;
   readonly apiKeys: readonly string[];
   readonly maxBodyBytes: number;
+  /** KPL-aggregate ingested records (`server.ingestAggregate`, default true). */
+  readonly ingestAggregate: boolean;
   readonly readiness: ReadinessOptions;
 }
 
@@ -37,6 +39,7 @@ export async function httpSettings(
     portGiven: s.port !== undefined,
     apiKeys,
     maxBodyBytes: s.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    ingestAggregate: s.ingestAggregate ?? true,
     readiness: {
       ...(r.maxCommitAgeSeconds !== undefined ? { maxCommitAgeMs: r.maxCommitAgeSeconds * 1000 } : {}),
       ...(r.catalogTimeoutMs !== undefined ? { catalogTimeoutMs: r.catalogTimeoutMs } : {}),

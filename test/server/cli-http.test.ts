@@ -58,6 +58,7 @@ describe('floe consume HTTP settings', () => {
           port: 9999,
           apiKeysFile: 'keys.txt',
           maxBodyBytes: 1000,
+          ingestAggregate: false,
           ready: { maxCommitAgeSeconds: 60 },
         },
         tables: [{ table: 'db.t', stream: 's', schema: 'schema.json' }],
@@ -76,6 +77,7 @@ describe('floe consume HTTP settings', () => {
       portGiven: true,
       apiKeys: ['env-key', 'file-key-1', 'file-key-2'],
       maxBodyBytes: 1000,
+      ingestAggregate: false,
       readiness: { maxCommitAgeMs: 60_000 },
     });
     const off = await consumeSettings(
@@ -93,6 +95,7 @@ describe('floe consume HTTP settings', () => {
       port: 8080,
       portGiven: false,
       apiKeys: [],
+      ingestAggregate: true,
     });
   });
 });

@@ -14,9 +14,9 @@ import { JobStore, type Job, type JobStoreOptions } from './jobs.js';
 import { formatOf, parseRecords } from './parse.js';
 import { StreamSender, type TrackedRecord } from './sender.js';
 
-export { JobStore, Job, type JobState, type JobStatus, type JobStoreOptions } from './jobs.js';
+export { JobStore, Job, type JobState, type JobStatus, type JobStoreOptions, type SentAt } from './jobs.js';
 export { formatOf, parseRecords } from './parse.js';
-export { StreamSender, type TrackedRecord } from './sender.js';
+export { StreamSender, type SentRun, type StreamSenderOptions, type TrackedRecord } from './sender.js';
 
 export interface IngestOptions {
   /** The producer's Kinesis API (PutRecords). */
@@ -28,8 +28,13 @@ export interface IngestOptions {
   readonly maxRetries?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
-  /** How long a partial PutRecords batch waits for records of other requests (default 50 ms). */
+  /** How long a partial aggregate or PutRecords batch waits for records of other requests (default 50 ms). */
   readonly lingerMs?: number;
+  /**
+   * Pack the records of concurrent requests into KPL aggregates per shard (default true; config
+   * `server.ingestAggregate`). Off: one Kinesis record per ingested record.
+   */
+  readonly aggregate?: boolean;
   /** Bytes queued or in flight per stream above which requests get 503 (default 64 MiB). */
   readonly maxBufferedBytes?: number;
 }
@@ -71,20 +76,24 @@ export class Ingest {
         ...(this.o.backoffBaseMs !== undefined ? { backoffBaseMs: this.o.backoffBaseMs } : {}),
         ...(this.o.backoffMaxMs !== undefined ? { backoffMaxMs: this.o.backoffMaxMs } : {}),
         ...(this.o.lingerMs !== undefined ? { lingerMs: this.o.lingerMs } : {}),
-        onSent: (r, result) => {
-          this.metrics.ingest(r.owner.table, 'sent', 1);
-          this.jobs.recordSent(r.owner, result.shardId ?? 'unknown', result.sequenceNumber ?? '0');
+        aggregate: this.o.aggregate ?? true,
+        onSent: (job, result, run) => {
+          this.metrics.ingest(job.table, 'sent', run.count);
+          this.jobs.recordSent(job, result.shardId ?? 'unknown', result.sequenceNumber ?? '0', run);
         },
-        onFailed: (r, code, message) => {
-          this.metrics.ingest(r.owner.table, 'failed', 1);
-          const first = r.owner.failed === 0;
-          this.jobs.recordFailed(r.owner, code, message);
+        onFailed: (job, code, message, count) => {
+          this.metrics.ingest(job.table, 'failed', count);
+          const first = job.failed === 0;
+          this.jobs.recordFailed(job, code, message, count);
           if (first)
-            this.log.warn(
-              { jobId: r.owner.id, table, stream, code, message },
-              'ingest: a record was not stored',
-            );
+            this.log.warn({ jobId: job.id, table, stream, code, message }, 'ingest: a record was not stored');
         },
+        onShardMapError: (err) =>
+          this.log.warn(
+            { stream, error: (err as Error).message },
+            'ingest: cannot list the shards of the stream; sending without a shard map (aggregates go by their first key)',
+          ),
+        onResharded: (shards) => this.log.info({ stream, shards }, 'ingest: the stream was resharded'),
       });
       this.senders.set(stream, s);
     }
@@ -117,7 +126,7 @@ export class Ingest {
       owner: job,
     }));
     this.metrics.ingest(table, 'accepted', records.length);
-    sender.add(records);
+    sender.add(records, keyField !== undefined);
     sendJson(res, 202, { jobId: job.id, records: records.length, table, stream });
   }
 

@@ -86,4 +86,41 @@ describe('JobStore', () => {
     expect(store.get(d.id)).toBeUndefined();
     expect(store.size).toBe(0);
   });
+
+  it('aggregated records: positions are (aggregate sequence, sub-record), compared exactly', () => {
+    const store = new JobStore();
+    const job = store.create('db.t', 's', 7);
+    // Records 0..3 at subs 5..8 of aggregate 300 on shard a; 3 more at subs 0..2 of aggregate 310 on b.
+    store.recordSent(job, 'a', '300', { count: 4, lastSub: 8, aggregated: true });
+    store.recordSent(job, 'b', 310n, { count: 2, lastSub: 1, aggregated: true });
+    expect(job.state).toBe('ACCEPTED');
+    store.recordSent(job, 'b', '310', { count: 1, lastSub: 2, aggregated: true });
+    expect(job.status()).toMatchObject({
+      state: 'IN_STREAM',
+      sent: 7,
+      sequenceNumbers: { a: '300', b: '310' },
+      subSequenceNumbers: { a: 8, b: 2 },
+    });
+    // Sub-records 0..7 of 300 do not cover the job's last one (sub 8).
+    store.onCommit(commit('db.t', { a: '300:7', b: '310' }, '1'));
+    expect(job.state).toBe('IN_STREAM');
+    // Nor does the aggregate before it.
+    store.onCommit(commit('db.t', { a: '299', b: '310' }, '2'));
+    expect(job.state).toBe('IN_STREAM');
+    // The consumer commits whole Kinesis records: the aggregate's sequence number decides.
+    store.onCommit(commit('db.t', { a: '300', b: '310' }, '3'));
+    expect(job.status()).toMatchObject({ state: 'COMMITTED', snapshotId: '3' });
+  });
+
+  it('a job settled by an earlier commit of its aggregates (before all its records were acknowledged)', () => {
+    const store = new JobStore();
+    store.onCommit(commit('db.t', { a: '500' }, '9'));
+    const job = store.create('db.t', 's', 3);
+    store.recordSent(job, 'a', '500', { count: 3, lastSub: 40, aggregated: true });
+    expect(job.status()).toMatchObject({ state: 'COMMITTED', snapshotId: '9' });
+    const plain = store.create('db.t', 's', 1);
+    store.recordSent(plain, 'a', '501');
+    expect(plain.status().state).toBe('IN_STREAM');
+    expect(plain.status().subSequenceNumbers).toBeUndefined();
+  });
 });

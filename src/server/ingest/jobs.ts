@@ -6,7 +6,10 @@
  *
  * COMMITTED is decided from the commit events' positions, the same positions the consumer's
  * exactly-once rule rests on: a record is in the table once its shard's committed checkpoint is at
- * or above it (isCommitted). Ingest sends plain records, so a record's position is (seq, 0).
+ * or above it (isCommitted). A record's position is (sequence number of the Kinesis record holding
+ * it, its index in that KPL aggregate), (seq, 0) for a plain record; per shard the job keeps its
+ * highest one. The consumer commits whole Kinesis records ("<seq>"), so an aggregate's sequence
+ * number decides; a "<seq>:<sub>" checkpoint is still compared exactly.
  * "Committed" means processed: a record the table's rules rejected went to dead letters in that
  * same commit, and one dropped as a duplicate was already in the table.
  *
@@ -14,7 +17,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CommitEvent } from '../../consumer/metrics.js';
-import { isCommitted, parseCheckpoint, type Checkpoint } from '../../consumer/position.js';
+import {
+  comparePositions,
+  isCommitted,
+  parseCheckpoint,
+  type Checkpoint,
+  type Position,
+} from '../../consumer/position.js';
 
 export type JobState = 'ACCEPTED' | 'IN_STREAM' | 'COMMITTED' | 'FAILED';
 
@@ -30,8 +39,16 @@ export interface JobStatus {
   readonly failed: number;
   readonly createdAt: string;
   readonly updatedAt: string;
-  /** Per shard: the highest sequence number of the job's records (IN_STREAM and after). */
+  /**
+   * Per shard: the sequence number of the newest Kinesis record holding records of the job
+   * (IN_STREAM and after). With aggregation that record is a KPL aggregate shared with other jobs.
+   */
   readonly sequenceNumbers?: Record<string, string>;
+  /**
+   * Per shard, when the job's records were aggregated: the sub-sequence number (index in the
+   * aggregate `sequenceNumbers` names) of the job's last record there.
+   */
+  readonly subSequenceNumbers?: Record<string, number>;
   readonly snapshotId?: string;
   readonly committedAt?: string;
   readonly error?: string;
@@ -41,7 +58,10 @@ export class Job {
   state: JobState = 'ACCEPTED';
   sent = 0;
   failed = 0;
-  readonly shards = new Map<string, bigint>();
+  /** Per shard: the highest position of the job's records. */
+  readonly shards = new Map<string, Position>();
+  /** Some record went in a KPL aggregate. */
+  aggregated = false;
   snapshotId: string | undefined;
   committedAtMs: number | undefined;
   error: string | undefined;
@@ -70,7 +90,12 @@ export class Job {
       createdAt: new Date(this.createdAtMs).toISOString(),
       updatedAt: new Date(this.updatedAtMs).toISOString(),
       ...(done || this.shards.size > 0
-        ? { sequenceNumbers: Object.fromEntries([...this.shards].map(([s, n]) => [s, n.toString()])) }
+        ? {
+            sequenceNumbers: Object.fromEntries([...this.shards].map(([s, p]) => [s, p.sequence.toString()])),
+          }
+        : {}),
+      ...(this.aggregated
+        ? { subSequenceNumbers: Object.fromEntries([...this.shards].map(([s, p]) => [s, p.sub])) }
         : {}),
       ...(this.snapshotId !== undefined ? { snapshotId: this.snapshotId } : {}),
       ...(this.committedAtMs !== undefined
@@ -91,6 +116,16 @@ export interface JobStoreOptions {
   readonly now?: () => number;
 }
 
+/** Where recordSent's records are in their Kinesis record. */
+export interface SentAt {
+  /** Records (default 1). */
+  readonly count?: number;
+  /** Sub-sequence number of the last of them (default 0: a plain record, or an aggregate's first). */
+  readonly lastSub?: number;
+  /** The Kinesis record is a KPL aggregate. */
+  readonly aggregated?: boolean;
+}
+
 interface TableTrack {
   /** IN_STREAM jobs waiting for a covering commit. */
   readonly waiting: Set<Job>;
@@ -98,8 +133,8 @@ interface TableTrack {
 }
 
 function covers(positions: ReadonlyMap<string, Checkpoint>, job: Job): boolean {
-  for (const [shard, sequence] of job.shards) {
-    if (!isCommitted({ sequence, sub: 0 }, positions.get(shard))) return false;
+  for (const [shard, position] of job.shards) {
+    if (!isCommitted(position, positions.get(shard))) return false;
   }
   return true;
 }
@@ -162,18 +197,26 @@ export class JobStore {
     return job;
   }
 
-  /** One record of the job is stored in `shardId` at `sequenceNumber`. */
-  recordSent(job: Job, shardId: string, sequenceNumber: string): void {
-    job.sent++;
-    const seq = BigInt(sequenceNumber);
+  /**
+   * `count` records of the job (default 1) are stored in `shardId`, in the Kinesis record at
+   * `sequenceNumber`; the last of them at sub-sequence `lastSub` (its index in the aggregate, 0
+   * for a plain record).
+   */
+  recordSent(job: Job, shardId: string, sequenceNumber: string | bigint, at: SentAt = {}): void {
+    job.sent += at.count ?? 1;
+    if (at.aggregated) job.aggregated = true;
+    const position: Position = {
+      sequence: typeof sequenceNumber === 'bigint' ? sequenceNumber : BigInt(sequenceNumber),
+      sub: at.lastSub ?? 0,
+    };
     const had = job.shards.get(shardId);
-    if (had === undefined || had < seq) job.shards.set(shardId, seq);
+    if (had === undefined || comparePositions(had, position) < 0) job.shards.set(shardId, position);
     this.settle(job);
   }
 
-  /** One record of the job was not stored. */
-  recordFailed(job: Job, code: string, message: string): void {
-    job.failed++;
+  /** `count` records of the job (default 1) were not stored. */
+  recordFailed(job: Job, code: string, message: string, count = 1): void {
+    job.failed += count;
     job.error ??= `${code}: ${message}`;
     this.settle(job);
   }
