@@ -13,6 +13,10 @@
  *    the same table settings, once with the default buffer and once with a small one: records/s,
  *    CPU, peak RSS.
  *
+ * Options: --only in-process|pipeline|e2e (pipeline = in-process + the floe load reference),
+ * --records N, --e2e-records N, --json, --cpu-profile FILE (a V8 profile of the in-process run
+ * alone, for bench/cpuprofile-top.mjs); FLOE_BENCH_DIST=<dir> runs another build of src/ than dist/.
+ *
  * Payloads: NYC-311-shaped NDJSON records (scripts/make-nyc311-sample.mjs via bench/run.js's
  * cache, else generated here), 1 in 100 made dirty (unknown borough, latitude out of range: two
  * reasons) and 1 in 50 sent twice. Every case checks the table afterwards: rows written, rejected
@@ -29,7 +33,8 @@ import { parseArgs } from 'node:util';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
+// FLOE_BENCH_DIST: another build of src/ (e.g. a private one while dist/ is being rebuilt by others).
+const DIST = process.env.FLOE_BENCH_DIST ? resolve(process.env.FLOE_BENCH_DIST) : join(ROOT, 'dist');
 const FLOE = join(DIST, 'cli', 'main.js');
 const SCHEMA = join(ROOT, 'examples', 'nyc311.schema.json');
 const RULES = join(ROOT, 'examples', 'nyc311.rules.json');
@@ -42,7 +47,10 @@ const { values: opt } = parseArgs({
     records: { type: 'string' },
     'e2e-records': { type: 'string' },
     json: { type: 'boolean', default: false },
+    // in-process | pipeline (in-process + the floe load reference) | e2e; default all
     only: { type: 'string' },
+    // Writes a V8 CPU profile of the in-process run alone (input preparation excluded).
+    'cpu-profile': { type: 'string' },
   },
   strict: true,
 });
@@ -207,6 +215,24 @@ function memoryKinesis(payloads, shards = 4) {
   };
 }
 
+/** The inspector's CPU profiler around one part of this process (what --cpu-prof does for all of it). */
+async function startProfile() {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((res, rej) => session.post(method, params, (err, r) => (err ? rej(err) : res(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(path) {
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function inProcess(payloads, expected) {
   const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
     join(DIST, 'consumer/index.js')
@@ -247,11 +273,15 @@ async function inProcess(payloads, expected) {
       tables: [{ table, catalog, stream: 'nyc311', format: 'json', processor }],
     });
     if (global.gc) global.gc();
+    // What was resident before the run: the benchmark's own copies of the payloads, the modules.
+    const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
+    const profiler = opt['cpu-profile'] ? await startProfile() : undefined;
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const ok = await consumer.run({ drain: true });
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
+    if (profiler) await profiler.stop(opt['cpu-profile']);
     if (!ok) throw new Error('in-process consumer did not commit everything');
     const got = await tableCounts(warehouse, 'pipeline');
     check('in-process', got, expected);
@@ -261,6 +291,8 @@ async function inProcess(payloads, expected) {
       wallS,
       cpuS: (cpu.user + cpu.system) / 1e6,
       rssMiB: process.resourceUsage().maxRSS / 1024,
+      rssBeforeMiB,
+      payloadBytes: payloads.reduce((n, x) => n + Buffer.byteLength(x), 0),
       ...got,
     };
   } finally {
@@ -455,6 +487,10 @@ export function consumeMarkdown(rows) {
     out.push(
       `- In-process pipeline: ${fmt(perCpu)} user records per CPU-second — target ≥ 150,000: ${perCpu >= 150_000 ? 'MET' : 'NOT MET'}`,
     );
+    if (ip.rssBeforeMiB !== undefined)
+      out.push(
+        `- In-process peak RSS ${fmt(ip.rssMiB)} MiB, of which ${fmt(ip.rssBeforeMiB)} MiB was resident before the run (the benchmark's own copies of the ${fmt(ip.payloadBytes / 2 ** 20)} MiB of payloads, modules): the pipeline added ${fmt(ip.rssMiB - ip.rssBeforeMiB)} MiB with every payload buffered at once (they fit the default 256 MiB buffer).`,
+      );
     if (ref)
       out.push(
         `- Same run, same machine state: the pipeline (Kinesis payloads, validation, dedupe, dead letters, commit) did ${(perCpu / (ref.records / ref.cpuS)).toFixed(2)}× the records per CPU-second of \`floe load\` on the same rows (${fmt(ref.records / ref.cpuS)}).`,
@@ -482,7 +518,7 @@ async function main() {
       log(`  ${JSON.stringify(rows[rows.length - 1])}`);
     }
   }
-  if (opt.only !== 'in-process') {
+  if (opt.only !== 'in-process' && opt.only !== 'pipeline') {
     const { payloads, expected } = makePayloads(await nycLines(E2E_RECORDS));
     for (const r of await endToEnd(payloads, expected)) {
       rows.push(r);

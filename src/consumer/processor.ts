@@ -13,13 +13,13 @@ import type { FileIO } from '../iceberg/io/fileio.js';
 import type { Schema } from '../iceberg/spec/schema.js';
 import type { TableIdentifier } from '../iceberg/catalog.js';
 import { DedupeWindow, type DedupeConfigInput } from '../records/dedupe/index.js';
-import { Validator, type RejectedRow } from '../records/validate/index.js';
+import { compactBatch, Validator } from '../records/validate/index.js';
 import {
   markCommitted,
   writeDeadLetters,
   type RejectedRecord as DeadLetterInput,
 } from './deadletter/index.js';
-import type { FlushProcessor, RejectedRecord } from './table-consumer.js';
+import type { FlushProcessor, FlushStep, RejectedRecord } from './table-consumer.js';
 
 export interface ProcessorOptions {
   readonly schema: Schema;
@@ -49,59 +49,82 @@ const utf8 = new TextDecoder('utf-8');
 export function createProcessor(o: ProcessorOptions): FlushProcessor & { readonly window?: DedupeWindow } {
   const validator = o.rules !== undefined ? new Validator(o.schema, o.rules) : undefined;
   const window = o.dedupe !== undefined ? DedupeWindow.fromConfig(o.schema, o.dedupe) : undefined;
+  /** Per uncommitted flush: the dedupe token of its last slice. */
   const tokens = new Map<bigint, number>();
   return {
     ...(window ? { window } : {}),
-    async prepare({ batch, rows, rowShards, rejected, snapshotId }) {
-      const rejects: RejectedRecord[] = [...rejected];
-      let out = batch;
-      let validatorRejects: readonly RejectedRow[] = [];
-      if (validator) {
-        const v = validator.apply(batch);
-        validatorRejects = v.rejected;
-        for (const r of v.rejected) {
-          const rec = rows[r.index];
-          if (!rec) continue;
-          rejects.push({
-            stream: o.stream,
-            shardId: rowShards[r.index] as string,
-            position: rec.position,
-            partitionKey: rec.partitionKey,
-            raw: utf8.decode(rec.data),
-            reasons: r.reasons,
-            ...(rec.aggregated ? { aggregated: true } : {}),
-          });
-        }
-        out = v.batch;
-      }
-      const rejectedByRule: Record<string, number> = {};
-      const count = (rule: string) => (rejectedByRule[rule] = (rejectedByRule[rule] ?? 0) + 1);
-      for (let i = 0; i < rejected.length; i++) count('decode');
-      for (const r of validatorRejects) for (const rule of new Set(r.rules)) count(rule);
+    begin(snapshotId: bigint): FlushStep {
+      // Decode failures first, then rule failures, each in record order (as one list per flush).
+      const decodeRejects: DeadLetterInput[] = [];
+      const ruleRejects: DeadLetterInput[] = [];
+      const byRule: Record<string, number> = {};
+      const count = (rule: string) => (byRule[rule] = (byRule[rule] ?? 0) + 1);
       let deduped = 0;
-      if (window) {
-        const d = window.process(out);
-        deduped = d.dropped.length;
-        out = d.batch;
-        tokens.set(snapshotId, d.token);
-      }
-      let file: string | undefined;
-      if (o.deadLetter && rejects.length > 0) {
-        const written = await writeDeadLetters({
-          io: o.deadLetter.io,
-          location: o.deadLetter.location,
-          table: o.table,
-          snapshotId,
-          records: rejects.map(toDeadLetter),
-        });
-        file = written.path;
-      }
+      // One clock reading per flush: age eviction sees the flush as one batch, as before slicing.
+      const nowMs = Date.now();
       return {
-        batch: out,
-        rejected: rejects.length,
-        rejectedByRule,
-        deduped,
-        ...(file ? { summary: { 'floe.dead-letters': file } } : {}),
+        process({ batch, origin, rejected }) {
+          for (const r of rejected) decodeRejects.push(toDeadLetter(r));
+          const n = batch.rowCount;
+          let drop: Uint8Array | undefined;
+          let dropped = 0;
+          let rows = batch;
+          if (validator) {
+            // The decoded batch is this flush's own: clean it in place, compact once below.
+            const v = validator.check(batch, { inPlace: true });
+            rows = v.batch;
+            drop = v.drop;
+            dropped = v.rejected.length;
+            for (const r of v.rejected) {
+              const { shardId, record } = origin(r.index);
+              ruleRejects.push(
+                toDeadLetter({
+                  stream: o.stream,
+                  shardId,
+                  position: record.position,
+                  partitionKey: record.partitionKey,
+                  raw: utf8.decode(record.data),
+                  reasons: r.reasons,
+                  ...(record.aggregated ? { aggregated: true as const } : {}),
+                }),
+              );
+              for (const rule of new Set(r.rules)) count(rule);
+            }
+          }
+          if (window) {
+            drop ??= new Uint8Array(n);
+            const d = window.mark(rows, drop, { nowMs, deferEviction: true });
+            deduped += d.dropped.length;
+            dropped += d.dropped.length;
+            tokens.set(snapshotId, d.token);
+          }
+          return drop && dropped > 0 ? compactBatch(rows, drop, dropped).batch : rows;
+        },
+        async finish() {
+          window?.evict();
+          const rejects = decodeRejects.length > 0 ? decodeRejects.concat(ruleRejects) : ruleRejects;
+          const rejectedByRule: Record<string, number> = {
+            ...(decodeRejects.length > 0 ? { decode: decodeRejects.length } : {}),
+            ...byRule,
+          };
+          let file: string | undefined;
+          if (o.deadLetter && rejects.length > 0) {
+            const written = await writeDeadLetters({
+              io: o.deadLetter.io,
+              location: o.deadLetter.location,
+              table: o.table,
+              snapshotId,
+              records: rejects,
+            });
+            file = written.path;
+          }
+          return {
+            rejected: rejects.length,
+            rejectedByRule,
+            deduped,
+            ...(file ? { summary: { 'floe.dead-letters': file } } : {}),
+          };
+        },
       };
     },
     async committed(snapshotId) {

@@ -53,12 +53,25 @@ export interface ShardReaderOptions {
   readonly throttle: ShardThrottle;
   readonly metrics: MetricsSink;
   readonly log: Logger;
-  /** GetRecords Limit (default 10,000, the service maximum). */
+  /** GetRecords Limit at most (default 10,000, the service maximum). */
   readonly limit?: number;
+  /**
+   * Payload bytes a GetRecords response should hold, roughly (default 2 MiB, one second of a
+   * shard's read budget). The Limit of each call is this over the average size of the Kinesis
+   * records of the previous response (the first call asks for as many 1 MiB records, the largest, as fit): a response
+   * is held several times over while the SDK parses it (JSON text, base64 strings, buffers), and
+   * with 1 MiB KPL aggregates a 10,000-record Limit let one call return a whole shard (kinesalite
+   * has no 10 MB cap), which is what made peak RSS ignore the buffer bound.
+   */
+  readonly targetResponseBytes?: number;
   /** Wait after an empty poll (default 1,000 ms, as the KCL). */
   readonly idleMs?: number;
   readonly maxBackoffMs?: number;
 }
+
+/** The largest Kinesis record (data blob): the first GetRecords, before sizes are known, assumes it. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+export const DEFAULT_TARGET_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -139,7 +152,9 @@ export class ShardReader {
   private async run(): Promise<void> {
     const { api, shardId, sink, throttle, metrics } = this.o;
     const signal = this.abort.signal;
-    const limit = this.o.limit ?? 10_000;
+    const maxLimit = Math.max(1, this.o.limit ?? 10_000);
+    const target = this.o.targetResponseBytes ?? DEFAULT_TARGET_RESPONSE_BYTES;
+    let limit = Math.min(maxLimit, Math.max(1, Math.floor(target / MAX_RECORD_BYTES)));
     const idleMs = this.o.idleMs ?? 1000;
     let iterator = await this.iterator();
     let failures = 0;
@@ -202,6 +217,10 @@ export class ShardReader {
         }
       }
       throttle.record(startedAt, bytes);
+      if (result.records.length > 0) {
+        const perRecord = bytes / result.records.length;
+        limit = Math.max(1, Math.min(maxLimit, Math.floor(target / Math.max(1, perRecord))));
+      }
       metrics.inc('kinesisRecordsRead', result.records.length);
       metrics.inc('bytesRead', bytes);
       this.millisBehindLatest = result.millisBehindLatest;

@@ -1,10 +1,22 @@
 /**
  * Shared pieces of the consumer's cross-process tests: run `floe` from the TypeScript sources
  * (no build step, through test/support/ts-register.mjs), generate records, read tables back.
+ * streamPlan/putPayloads/dirtyPositions/expectDeadLetters: a stream with duplicates and dirty
+ * records, and the exact table rows and dead letters it must give (e2e and crash tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { expect } from 'vitest';
+import type { DeadLetter } from '../../src/consumer/deadletter/index.js';
+import { deaggregate } from '../../src/records/kpl.js';
 import { kinesisEnv } from '../setup/kinesis.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -124,4 +136,218 @@ export function ndjsonWithBad(from: number, to: number, isBad: (i: number) => bo
   for (let i = from; i < to; i++)
     lines.push(JSON.stringify(isBad(i) ? badRecord(i).json : eventRecord(i).json));
   return lines.join('\n') + '\n';
+}
+
+/** A payload that is not JSON at all (the producer refuses such lines, so tests put it with the SDK). */
+export function brokenPayload(j: number): string {
+  return `{"id": ${j}, "name": "bad-broken-${j}"`;
+}
+
+/** The tag a dirty payload carries (`bad-<i>` or `bad-broken-<j>`), or undefined for a clean one. */
+export function dirtyTag(raw: string): string | undefined {
+  return /bad-(broken-)?\d+/.exec(raw)?.[0];
+}
+
+/** The reasons a dead letter of `tag` must give: how many, and a pattern each must match (in order). */
+export function expectedReasons(tag: string): RegExp[] {
+  const m = /^bad-(\d+)$/.exec(tag);
+  if (!m) return [/./]; // undecodable JSON: one reason
+  return badRecord(Number(m[1])).reasons === 1 ? [/\bid\b/] : [/\bname\b/, /\bamount\b/];
+}
+
+export interface StreamPlanOptions {
+  /** Records sent in all: distinct records, their duplicates and the broken payloads. */
+  readonly records: number;
+  /** About this many of them go to the plain file (one Kinesis record each); the rest are aggregated. */
+  readonly plain: number;
+  /** Undecodable payloads, sent apart (see brokenPayload). */
+  readonly broken: number;
+  /** Record i is dirty (badRecord(i)); default: about 1%. */
+  readonly isBad?: (i: number) => boolean;
+  /** Good record i is sent twice in a row (same PutRecords call / same aggregate); default: about 2%. */
+  readonly nearDup?: (i: number) => boolean;
+  /** Good record i is sent again at the end of the other file (tens of thousands of records apart); default: about 1.4%. */
+  readonly farDup?: (i: number) => boolean;
+}
+
+/**
+ * What a test sends and what it must find: NDJSON for `floe produce` (plain and `--aggregate`),
+ * the broken payloads, and the expected outcome with `--dedupe-key id --rules EVENT_RULES`: the
+ * distinct good ids (the table's rows) and the dirty tags (the dead letters, each exactly once).
+ * A duplicate is the same line again (same dedupe key, same payload); dirty records are never
+ * duplicated, since validation comes before dedupe and each copy would be a dead letter.
+ */
+export interface StreamPlan {
+  readonly plain: string;
+  readonly aggregated: string;
+  readonly broken: string[];
+  /** Records sent in all (plain + aggregated lines + broken). */
+  readonly sent: number;
+  /** Ids of the distinct good records, ascending: exactly the table's rows. */
+  readonly goodIds: number[];
+  /** Tags of every dirty record, sorted: exactly the dead letters. */
+  readonly dirtyTags: string[];
+  /** Duplicate sends: what dedupe must drop. */
+  readonly duplicates: number;
+  readonly nearDuplicates: number;
+  readonly farDuplicates: number;
+}
+
+export function streamPlan(o: StreamPlanOptions): StreamPlan {
+  const isBad = o.isBad ?? ((i: number) => i % 97 === 13);
+  const nearDup = o.nearDup ?? ((i: number) => i % 53 === 7);
+  const farDup = o.farDup ?? ((i: number) => i % 71 === 5);
+  const plain: string[] = [];
+  const aggregated: string[] = [];
+  const plainTail: string[] = [];
+  const aggTail: string[] = [];
+  const goodIds: number[] = [];
+  const dirtyTags: string[] = [];
+  let near = 0;
+  let far = 0;
+  let sent = o.broken;
+  for (let i = 0; sent < o.records; i++) {
+    const inPlain = sent - o.broken < o.plain;
+    const body = inPlain ? plain : aggregated;
+    if (isBad(i)) {
+      body.push(JSON.stringify(badRecord(i).json));
+      dirtyTags.push(`bad-${i}`);
+      sent++;
+      continue;
+    }
+    const line = JSON.stringify(eventRecord(i).json);
+    body.push(line);
+    goodIds.push(i);
+    sent++;
+    if (nearDup(i) && sent < o.records) {
+      body.push(line);
+      near++;
+      sent++;
+    }
+    if (farDup(i) && sent < o.records) {
+      (inPlain ? aggTail : plainTail).push(line);
+      far++;
+      sent++;
+    }
+  }
+  for (let j = 0; j < o.broken; j++) dirtyTags.push(`bad-broken-${j}`);
+  const text = (lines: string[]): string => (lines.length ? lines.join('\n') + '\n' : '');
+  return {
+    plain: text([...plain, ...plainTail]),
+    aggregated: text([...aggregated, ...aggTail]),
+    broken: Array.from({ length: o.broken }, (_, j) => brokenPayload(j)),
+    sent,
+    goodIds,
+    dirtyTags: dirtyTags.sort(),
+    duplicates: near + far,
+    nearDuplicates: near,
+    farDuplicates: far,
+  };
+}
+
+/** Puts raw payloads with the SDK (for what `floe produce` would refuse), 50 per call. */
+export async function putPayloads(client: KinesisClient, stream: string, payloads: string[]): Promise<void> {
+  for (let j = 0; j < payloads.length; j += 50) {
+    const Records = payloads.slice(j, j + 50).map((p, k) => ({
+      PartitionKey: `raw-${j + k}`,
+      Data: Buffer.from(p),
+    }));
+    const r = await client.send(new PutRecordsCommand({ StreamName: stream, Records }));
+    if ((r.FailedRecordCount ?? 0) > 0) throw new Error(`PutRecords: ${r.FailedRecordCount} records failed`);
+  }
+}
+
+export interface StreamPosition {
+  readonly shard: string;
+  readonly seq: string;
+  /** The sub-record index when the record came in a KPL aggregate, else null. */
+  readonly sub: number | null;
+}
+
+/**
+ * Where each dirty record sits in the stream, by tag: every shard read from TRIM_HORIZON to its
+ * end (all shards at once: kinesis-local serves GetRecords slowly), records de-aggregated.
+ */
+export async function dirtyPositions(
+  client: KinesisClient,
+  stream: string,
+): Promise<Map<string, StreamPosition>> {
+  const shards = (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+  const found = await Promise.all(
+    shards.map(async (s) => {
+      const shard = s.ShardId as string;
+      const out: [string, StreamPosition][] = [];
+      let iterator = (
+        await client.send(
+          new GetShardIteratorCommand({
+            StreamName: stream,
+            ShardId: shard,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        )
+      ).ShardIterator;
+      const deadline = Date.now() + 120_000;
+      while (iterator && Date.now() < deadline) {
+        const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        for (const rec of r.Records ?? []) {
+          const data = rec.Data as Uint8Array;
+          const users = deaggregate(data);
+          const parts = users ? users.map((u, sub) => ({ data: u.data, sub })) : [{ data, sub: null }];
+          for (const u of parts) {
+            const tag = dirtyTag(Buffer.from(u.data).toString('utf8'));
+            if (tag !== undefined) out.push([tag, { shard, seq: rec.SequenceNumber as string, sub: u.sub }]);
+          }
+        }
+        // Caught up: nothing more is being written.
+        if ((r.Records ?? []).length === 0 && r.MillisBehindLatest === 0) break;
+        iterator = r.NextShardIterator;
+      }
+      return out;
+    }),
+  );
+  const where = new Map<string, StreamPosition>();
+  for (const [tag, at] of found.flat()) {
+    if (where.has(tag)) throw new Error(`${tag} is in the stream twice`);
+    where.set(tag, at);
+  }
+  return where;
+}
+
+/**
+ * The dead letters are exactly the dirty records: each tag once (none lost, none doubled, nothing
+ * clean), each at its stream position, with its reasons (how many, and what they name), and, when
+ * `snapshotIds` is given, carried by a committed snapshot.
+ */
+export function expectDeadLetters(
+  letters: readonly DeadLetter[],
+  o: {
+    stream: string;
+    dirtyTags: readonly string[];
+    where: Map<string, StreamPosition>;
+    snapshotIds?: Set<string>;
+  },
+): void {
+  expect([...o.where.keys()].sort()).toEqual(o.dirtyTags);
+  expect(letters.map((l) => dirtyTag(l.raw) ?? `clean: ${l.raw}`).sort()).toEqual(o.dirtyTags);
+  for (const l of letters) {
+    const tag = dirtyTag(l.raw) as string;
+    const at = o.where.get(tag);
+    expect({
+      tag,
+      stream: l.stream,
+      shard: l.shard,
+      seq: l.sequenceNumber,
+      sub: l.subSequenceNumber,
+    }).toEqual({
+      tag,
+      stream: o.stream,
+      shard: at?.shard,
+      seq: at?.seq,
+      sub: at?.sub,
+    });
+    const patterns = expectedReasons(tag);
+    expect(l.reasons.length, `${tag}: ${l.reasons.join('; ')}`).toBe(patterns.length);
+    patterns.forEach((p, k) => expect(l.reasons[k], `${tag} reason ${k}`).toMatch(p));
+    if (o.snapshotIds) expect(o.snapshotIds.has(l.snapshotId), `${tag}: snapshot ${l.snapshotId}`).toBe(true);
+  }
 }

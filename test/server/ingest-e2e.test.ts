@@ -90,7 +90,7 @@ describe('HTTP ingest into a running consumer on kinesis-local', () => {
       const auth = { authorization: `Bearer ${KEY}` };
       const putApi = aggregate
         ? undefined
-        : sdkKinesisApi(createKinesisClient({ endpoint: emu.endpoint, env: ctx.env }));
+        : sdkKinesisApi(createKinesisClient({ endpoint: emu.endpoint, env: ctx.env, maxSockets: 16 }));
       const server = putApi
         ? await startHttpServer({
             consumer: consumer!,

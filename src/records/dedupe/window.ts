@@ -6,7 +6,8 @@
  * in the set. Eviction removes keys from the old end of the set: by count (`maxKeys`, applied
  * after each batch, so a batch is always deduplicated completely against itself) and by age
  * (`maxAgeMs`, whole segments older than the limit). Measured cost on Node 20 (V8, pointer
- * compression): about 45 bytes per key for a long/timestamp/short-string key, about 40 + the key's
+ * compression): about 21 bytes per key for a long key below 2^31 (key.ts stores safe longs as
+ * numbers), about 37 for a larger long or a timestamp, about 45 for a short-string key, about 40 + the key's
  * length for longer string keys (77 bytes for a 36-character uuid), about 85 bytes for a
  * two-column key of a long and a short string; plus 4–8 bytes per key of a not yet committed batch
  * (its key list, kept for rollback). Peak keys held: maxKeys + the rows of one batch.
@@ -135,14 +136,36 @@ export class DedupeWindow {
    * occurrence is kept). The batch's new keys join the window as pending.
    */
   process(batch: ColumnBatch, options: ProcessOptions = {}): DedupeResult {
+    const drop = new Uint8Array(batch.rowCount);
+    const { dropped, token } = this.mark(batch, drop, options);
+    const { batch: out, kept } = compactBatch(batch, drop, dropped.length);
+    return { batch: out, kept, dropped: Uint32Array.from(dropped), token };
+  }
+
+  /**
+   * `process` without the compaction, for a caller that drops other rows too and compacts once:
+   * rows whose `drop` flag is already set are skipped (their keys do not join the window); the
+   * duplicates among the others get their flag set and are returned (input indexes, ascending).
+   */
+  mark(
+    batch: ColumnBatch,
+    drop: Uint8Array,
+    options: ProcessOptions & {
+      /**
+       * Leave count eviction to a later `evict()`: for one logical batch marked in several
+       * slices, so it is deduplicated completely against itself, as one `process` call is.
+       */
+      readonly deferEviction?: boolean;
+    } = {},
+  ): { dropped: number[]; token: number } {
     const now = this.tick(options.nowMs);
     this.evictByAge(now);
     const keyOf = keyReader(batch, this.fields);
     const n = batch.rowCount;
-    const drop = new Uint8Array(n);
     const keys: DedupeKey[] = [];
     const dropped: number[] = [];
     for (let i = 0; i < n; i++) {
+      if (drop[i] !== 0) continue;
       const key = keyOf(i);
       if (key === undefined) continue;
       if (this.set.has(key)) {
@@ -155,10 +178,14 @@ export class DedupeWindow {
     }
     const token = this.nextToken++;
     if (keys.length > 0) this.segments.push({ token, timeMs: now, remaining: keys.length, keys });
-    this.evictByCount();
+    if (!options.deferEviction) this.evictByCount();
     this.droppedTotal += dropped.length;
-    const { batch: out, kept } = compactBatch(batch, drop, dropped.length);
-    return { batch: out, kept, dropped: Uint32Array.from(dropped), token };
+    return { dropped, token };
+  }
+
+  /** Applies the count bound (after `mark` calls with `deferEviction`). */
+  evict(): void {
+    this.evictByCount();
   }
 
   /** The batches up to and including `token` are committed: their keys stay when `rollback` is called. */

@@ -22,6 +22,12 @@ export {
   type Check,
   type ComparisonOp,
 } from './config.js';
-export { Validator, compileRules, type RejectedRow, type ValidationResult } from './validator.js';
+export {
+  Validator,
+  compileRules,
+  type CheckResult,
+  type RejectedRow,
+  type ValidationResult,
+} from './validator.js';
 export { compactBatch, type Compacted } from './compact.js';
 export { compareValues, compareCodePoints, showValue } from './values.js';

@@ -42,6 +42,16 @@ export interface ValidationResult {
   readonly rejected: readonly RejectedRow[];
 }
 
+/** `Validator.check`'s result: every row of the cleaned batch, flagged. */
+export interface CheckResult {
+  /** The cleaned batch, all rows (the input batch itself when nothing was cleaned, or cleaned in place). */
+  readonly batch: ColumnBatch;
+  /** 1 for each rejected row. */
+  readonly drop: Uint8Array;
+  /** Rejected rows by ascending index. */
+  readonly rejected: readonly RejectedRow[];
+}
+
 /** A row check over one column: `test` returns the reason for a non-null value that fails, else undefined. */
 interface ValueCheck {
   readonly rule: string;
@@ -137,7 +147,19 @@ export class Validator {
 
   /** Cleans, then validates; returns the valid rows (compacted) and every rejected row with all its reasons. */
   apply(batch: ColumnBatch): ValidationResult {
-    const cleaned = this.clean(batch);
+    const { batch: cleaned, drop, rejected } = this.check(batch);
+    const { batch: valid, kept } = compactBatch(cleaned, drop, rejected.length);
+    return { batch: valid, kept, rejected };
+  }
+
+  /**
+   * `apply` without the compaction: the cleaned batch (all rows), a flag per row set for the
+   * rejected ones, and the rejected rows. For callers that drop more rows (dedupe) and compact
+   * once. With `inPlace`, cleaning writes into the batch's own column arrays (the caller owns
+   * them and needs no uncleaned copy), which saves a copy per cleaned column.
+   */
+  check(batch: ColumnBatch, options: { inPlace?: boolean } = {}): CheckResult {
+    const cleaned = this.clean(batch, options.inPlace ?? false);
     const { reasons, rules } = this.collect(cleaned);
     const n = cleaned.rowCount;
     const drop = new Uint8Array(n);
@@ -149,12 +171,11 @@ export class Validator {
         rejected.push({ index: i, reasons: r, rules: rules[i] as string[] });
       }
     }
-    const { batch: valid, kept } = compactBatch(cleaned, drop, rejected.length);
-    return { batch: valid, kept, rejected };
+    return { batch: cleaned, drop, rejected };
   }
 
-  /** The batch with cleaning applied (the same object when nothing changed). */
-  clean(batch: ColumnBatch): ColumnBatch {
+  /** The batch with cleaning applied (the same object when nothing changed, or with `inPlace`). */
+  clean(batch: ColumnBatch, inPlace = false): ColumnBatch {
     let columns: Map<number, readonly Value[]> | undefined;
     for (const plan of this.cleanPlans) {
       const col = batch.columns.get(plan.fieldId);
@@ -169,10 +190,10 @@ export class Validator {
         else if (plan.toCase === 'upper') c = s = s.toUpperCase();
         else if (plan.toCase === 'lower') c = s = s.toLowerCase();
         if (c === v) continue;
-        out ??= col.slice();
+        out ??= inPlace ? (col as Value[]) : col.slice();
         out[i] = c;
       }
-      if (out) {
+      if (out && !inPlace) {
         columns ??= new Map(batch.columns);
         columns.set(plan.fieldId, out);
       }
