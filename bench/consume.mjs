@@ -24,12 +24,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnEmulator } from './emulators.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -348,26 +348,11 @@ async function loadReference(lines) {
 
 // ---- 2. end to end from kinesalite ---------------------------------------------------------
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-
 async function endToEnd(payloads, expected) {
   const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-e2e-'));
-  const port = await freePort();
-  const kinesalite = spawn(
-    process.execPath,
-    ['-e', `require('kinesalite')({createStreamMs:0,shardLimit:100}).listen(${port},'127.0.0.1')`],
-    { cwd: ROOT, stdio: 'ignore' },
-  );
+  const { child: kinesalite, endpoint } = await spawnEmulator('kinesalite');
   const env = {
-    AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL_KINESIS: endpoint,
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_REGION: 'us-east-1',

@@ -9,13 +9,12 @@
  * Prints a Markdown table. Emulators are the bottleneck without aggregation (every PutRecords
  * entry is a stored record); with it, one Kinesis record carries ~5,000 200-byte records.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnEmulator } from './emulators.mjs';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,53 +40,10 @@ const SIZES = pickList(opt.size, [200, 2048]);
 const MODES = pickList(opt.mode, ['plain', 'aggregate']);
 const SCALE = (opt.scale ? Number(opt.scale) : 1) / (quick ? 10 : 1);
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const LOOPBACK_ONLY = `import net from 'node:net';
-const listen = net.Server.prototype.listen;
-net.Server.prototype.listen = function (...a) {
-  if (a[0] && typeof a[0] === 'object') a[0] = { ...a[0], host: '127.0.0.1' };
-  else if (typeof a[1] === 'string' || a[1] == null) a[1] = '127.0.0.1'; else a.splice(1, 0, '127.0.0.1');
-  return listen.apply(this, a);
-};`;
-
 async function startEmulator(name) {
-  const port = await freePort();
-  let child;
-  if (name === 'kinesalite') {
-    child = spawn(
-      process.execPath,
-      ['-e', `require('kinesalite')({createStreamMs:0,shardLimit:100}).listen(${port},'127.0.0.1')`],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-  } else {
-    const kl = join(ROOT, 'node_modules/kinesis-local');
-    child = spawn(
-      process.execPath,
-      ['--import', `data:text/javascript,${encodeURIComponent(LOOPBACK_ONLY)}`, join(kl, 'main.js')],
-      {
-        env: {
-          PATH: process.env.PATH,
-          KINESIS_MOCK_CERT_PATH: join(kl, 'server.json'),
-          KINESIS_MOCK_PLAIN_PORT: String(port),
-          KINESIS_MOCK_TLS_PORT: String(await freePort()),
-          CREATE_STREAM_DURATION: '0ms',
-          LOG_LEVEL: 'ERROR',
-        },
-        stdio: 'ignore',
-      },
-    );
-  }
-  const endpoint = `http://127.0.0.1:${port}`;
+  const { child, endpoint } = await spawnEmulator(name);
   const env = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
   const client = createKinesisClient({ endpoint, maxSockets: 8, env });
   for (let i = 0; ; i++) {
