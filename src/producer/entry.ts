@@ -1,4 +1,5 @@
 /** What flows through the producer: user records (one per input row/object) and Kinesis entries. */
+import { recordSize } from './limits.js';
 
 /** One input record, encoded for the wire. */
 export interface UserRecord {
@@ -22,6 +23,18 @@ export interface PutEntry {
   attempts: number;
   /** An aggregate whose user records all carry the entry's partition key (the default keys). */
   readonly sharedKey?: boolean;
+}
+
+/** A user record sent as a Kinesis record of its own (not aggregated). */
+export function plainEntry(r: UserRecord): PutEntry {
+  return {
+    data: r.data,
+    partitionKey: r.partitionKey,
+    explicitHashKey: r.explicitHashKey,
+    size: recordSize(r.data, r.partitionKey),
+    records: [r],
+    attempts: 0,
+  };
 }
 
 export interface PutBatch {

@@ -33,7 +33,7 @@ import {
 } from '../records/index.js';
 import { PutBatcher } from './batcher.js';
 import { RecordEncoder, isBad, type BadRecord } from './encode.js';
-import type { PutBatch, PutEntry, UserRecord } from './entry.js';
+import { plainEntry, type PutBatch, type PutEntry, type UserRecord } from './entry.js';
 import { FailedRecordsWriter } from './files.js';
 import { hashKeyOf, ShardMap } from './hash.js';
 import type { KinesisApi, PutResultEntry } from './kinesis.js';
@@ -350,14 +350,6 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
   const submit = (lane: Lane, batches: PutBatch[]): void => {
     for (const b of batches) sender.submit(lane.index, b);
   };
-  const plainEntry = (r: UserRecord): PutEntry => ({
-    data: r.data,
-    partitionKey: r.partitionKey,
-    explicitHashKey: r.explicitHashKey,
-    size: recordSize(r.data, r.partitionKey),
-    records: [r],
-    attempts: 0,
-  });
   const flushAgg = (lane: Lane, now: number): void => {
     const agg = lane.agg;
     const first = lane.aggFirst;

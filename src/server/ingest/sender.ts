@@ -24,7 +24,7 @@
  * and a new lane at once).
  */
 import { PutBatcher } from '../../producer/batcher.js';
-import type { PutBatch, PutEntry, UserRecord } from '../../producer/entry.js';
+import { plainEntry, type PutBatch, type PutEntry, type UserRecord } from '../../producer/entry.js';
 import { hashKeyOf, ShardMap } from '../../producer/hash.js';
 import type { KinesisApi, PutResultEntry } from '../../producer/kinesis.js';
 import { AggregateBuilder } from '../../producer/kpl.js';
@@ -387,14 +387,3 @@ const GIVEN_BACK = {
   code: 'Interrupted',
   message: 'the server stopped before Kinesis acknowledged this record',
 };
-
-function plainEntry<T>(r: TrackedRecord<T>): PutEntry {
-  return {
-    data: r.data,
-    partitionKey: r.partitionKey,
-    explicitHashKey: r.explicitHashKey,
-    size: recordSize(r.data, r.partitionKey),
-    records: [r],
-    attempts: 0,
-  };
-}
