@@ -12,29 +12,22 @@ import type { PromMetrics } from '../prometheus.js';
 import type { ConsumerView } from '../types.js';
 import { JobStore, type Job, type JobStoreOptions } from './jobs.js';
 import { formatOf, parseRecords } from './parse.js';
-import { StreamSender, type TrackedRecord } from './sender.js';
+import { StreamSender, type StreamSenderOptions, type TrackedRecord } from './sender.js';
 
 export { JobStore, Job, type JobState, type JobStatus, type JobStoreOptions, type SentAt } from './jobs.js';
 export { formatOf, parseRecords } from './parse.js';
 export { StreamSender, type SentRun, type StreamSenderOptions, type TrackedRecord } from './sender.js';
 
-export interface IngestOptions {
+/** How each stream's sender sends (documented on StreamSenderOptions); `aggregate` is `server.ingestAggregate`. */
+type SenderTuning = Pick<
+  StreamSenderOptions<Job>,
+  'concurrency' | 'maxRetries' | 'backoffBaseMs' | 'backoffMaxMs' | 'lingerMs' | 'aggregate'
+>;
+
+export interface IngestOptions extends SenderTuning {
   /** The producer's Kinesis API (PutRecords). */
   readonly api: KinesisApi;
   readonly jobs?: JobStoreOptions;
-  /** PutRecords calls in flight per stream (default 8). */
-  readonly concurrency?: number;
-  /** Retries per record (default 8). */
-  readonly maxRetries?: number;
-  readonly backoffBaseMs?: number;
-  readonly backoffMaxMs?: number;
-  /** How long a partial aggregate or PutRecords batch waits for records of other requests (default 50 ms). */
-  readonly lingerMs?: number;
-  /**
-   * Pack the records of concurrent requests into KPL aggregates per shard (default true; config
-   * `server.ingestAggregate`). Off: one Kinesis record per ingested record.
-   */
-  readonly aggregate?: boolean;
   /** Bytes queued or in flight per stream above which requests get 503 (default 64 MiB). */
   readonly maxBufferedBytes?: number;
 }
@@ -46,6 +39,7 @@ export class Ingest {
   private readonly unsubscribe: () => void;
   private keyCounter = 0;
   private readonly keyPrefix = Date.now().toString(36);
+  private readonly tuning: SenderTuning;
 
   constructor(
     private readonly o: IngestOptions,
@@ -53,7 +47,9 @@ export class Ingest {
     private readonly metrics: PromMetrics,
     private readonly log: Logger,
   ) {
-    this.jobs = new JobStore(o.jobs);
+    const { api: _api, jobs, maxBufferedBytes: _max, ...tuning } = o;
+    this.tuning = tuning;
+    this.jobs = new JobStore(jobs);
     this.unsubscribe = consumer.metrics.on((e) => {
       if (e.type === 'commit') this.jobs.onCommit(e);
     });
@@ -69,14 +65,9 @@ export class Ingest {
     let s = this.senders.get(stream);
     if (!s) {
       s = new StreamSender<Job>({
+        ...this.tuning,
         api: this.o.api,
         stream,
-        ...(this.o.concurrency !== undefined ? { concurrency: this.o.concurrency } : {}),
-        ...(this.o.maxRetries !== undefined ? { maxRetries: this.o.maxRetries } : {}),
-        ...(this.o.backoffBaseMs !== undefined ? { backoffBaseMs: this.o.backoffBaseMs } : {}),
-        ...(this.o.backoffMaxMs !== undefined ? { backoffMaxMs: this.o.backoffMaxMs } : {}),
-        ...(this.o.lingerMs !== undefined ? { lingerMs: this.o.lingerMs } : {}),
-        aggregate: this.o.aggregate ?? true,
         onSent: (job, result, run) => {
           this.metrics.ingest(job.table, 'sent', run.count);
           this.jobs.recordSent(job, result.shardId ?? 'unknown', result.sequenceNumber ?? '0', run);
