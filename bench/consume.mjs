@@ -51,10 +51,14 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     // Writes a V8 CPU profile of the in-process run alone (input preparation excluded).
     'cpu-profile': { type: 'string' },
+    // In-process passes before the measured one (a fresh consumer and table each): a long-running
+    // consumer's steady state, its code compiled by the JIT. 0 measures a cold start.
+    'warm-passes': { type: 'string' },
   },
   strict: true,
 });
 const RECORDS = Number(opt.records ?? 200_000);
+const WARM_PASSES = Number(opt['warm-passes'] ?? 1);
 const E2E_RECORDS = Number(opt['e2e-records'] ?? 300_000);
 const SMALL_BUFFER = 32 * 1024 * 1024;
 const SMALL_BATCH = 16 * 1024 * 1024;
@@ -233,7 +237,7 @@ async function startProfile() {
   };
 }
 
-async function inProcess(payloads, expected) {
+async function inProcess(payloads, expected, { label = 'in-process', profile = true } = {}) {
   const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
     join(DIST, 'consumer/index.js')
   );
@@ -275,7 +279,7 @@ async function inProcess(payloads, expected) {
     if (global.gc) global.gc();
     // What was resident before the run: the benchmark's own copies of the payloads, the modules.
     const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
-    const profiler = opt['cpu-profile'] ? await startProfile() : undefined;
+    const profiler = profile && opt['cpu-profile'] ? await startProfile() : undefined;
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const ok = await consumer.run({ drain: true });
@@ -284,9 +288,9 @@ async function inProcess(payloads, expected) {
     if (profiler) await profiler.stop(opt['cpu-profile']);
     if (!ok) throw new Error('in-process consumer did not commit everything');
     const got = await tableCounts(warehouse, 'pipeline');
-    check('in-process', got, expected);
+    check(label, got, expected);
     return {
-      case: 'in-process',
+      case: label,
       records: payloads.length,
       wallS,
       cpuS: (cpu.user + cpu.system) / 1e6,
@@ -495,6 +499,11 @@ async function main() {
     const lines = await nycLines(RECORDS);
     const { payloads, expected } = makePayloads(lines);
     log(`in-process pipeline: ${payloads.length} payloads on ${cpus().length} cores`);
+    for (let pass = 1; pass <= WARM_PASSES; pass++) {
+      const cold = await inProcess(payloads, expected, { label: `in-process, cold (pass ${pass})`, profile: false });
+      if (pass === 1) rows.push(cold);
+      log(`  ${JSON.stringify(cold)}`);
+    }
     rows.push(await inProcess(payloads, expected));
     log(`  ${JSON.stringify(rows[rows.length - 1])}`);
     if (opt.only !== 'in-process') {

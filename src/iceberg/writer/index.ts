@@ -49,7 +49,7 @@ export interface DataWriterOptions {
   properties?: Readonly<Record<string, string>>;
   /** Overrides the property. */
   codec?: ParquetCodec;
-  /** Overrides write.parquet.compression-level (ZSTD default 3, gzip default 6). */
+  /** Overrides write.parquet.compression-level (ZSTD default 1, gzip default 6). */
   compressionLevel?: number;
   /** Overrides the property (default 512 MiB as in Java). */
   targetFileSizeBytes?: number;
