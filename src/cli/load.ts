@@ -39,7 +39,14 @@ import {
 } from '../records/index.js';
 import { choiceOption, intOption, usageError, type CommandSpec, type ParsedArgs } from './args.js';
 import type { CatalogOptions } from '../catalog/index.js';
-import { canLoadInParallel, defaultWorkers, PARALLEL_MIN_BYTES, writeInParallel } from '../load/parallel.js';
+import {
+  canLoadInParallel,
+  canSplit,
+  defaultWorkers,
+  LoadWorkers,
+  PARALLEL_MIN_BYTES,
+  writeInParallel,
+} from '../load/parallel.js';
 import { CATALOG_OPTIONS, catalogOptions, openCatalog, write, type CliContext } from './context.js';
 import { badRecordLimit, INPUT_OPTIONS, inputDialect } from './input-options.js';
 import { formatBytes, formatCount, formatSeconds, schemaLines, toJsonText } from './format.js';
@@ -258,11 +265,28 @@ async function parallelFormat(
 ): Promise<'csv' | 'ndjson' | undefined> {
   if (settings.input === '-' || (settings.workers ?? defaultWorkers()) < 2) return undefined;
   if (format !== 'csv' && format !== 'ndjson') return undefined;
+  // A quote that is not one byte cannot be found by the byte splitter: one thread reads it.
+  if (!canSplit(format, settings.quote)) return undefined;
   if (!canLoadInParallel(table)) return undefined;
   if (settings.workers !== undefined) return format;
-  const size = (await stat(settings.input)).size;
-  const compressed = settings.input.endsWith('.gz');
-  return size * (compressed ? 4 : 1) >= PARALLEL_MIN_BYTES ? format : undefined;
+  return (await largeEnough(settings.input)) ? format : undefined;
+}
+
+async function largeEnough(path: string): Promise<boolean> {
+  const size = (await stat(path)).size;
+  const compressed = path.endsWith('.gz');
+  return size * (compressed ? 4 : 1) >= PARALLEL_MIN_BYTES;
+}
+
+/**
+ * Workers started before the table and format are known, when the load will probably run in
+ * parallel: their start-up then overlaps the catalog, sampling and table creation.
+ */
+async function earlyWorkers(settings: LoadSettings): Promise<LoadWorkers | undefined> {
+  const count = settings.workers ?? defaultWorkers();
+  if (settings.input === '-' || count < 2) return undefined;
+  if (settings.workers === undefined && !(await largeEnough(settings.input))) return undefined;
+  return LoadWorkers.start(count);
 }
 
 export async function runLoad(
@@ -272,6 +296,22 @@ export async function runLoad(
 ): Promise<LoadSummary> {
   const name = settings.input === '-' ? 'stdin' : settings.input;
   await checkInput(settings.input);
+  const pool = await earlyWorkers(settings);
+  try {
+    return await loadWith(ctx, settings, started, name, pool);
+  } finally {
+    // Unused (a one-thread load, a failure before the pieces) or finished: stop them.
+    await pool?.close();
+  }
+}
+
+async function loadWith(
+  ctx: CliContext,
+  settings: LoadSettings,
+  started: number,
+  name: string,
+  pool: LoadWorkers | undefined,
+): Promise<LoadSummary> {
   const fileSchema = settings.schemaPath ? await readSchemaFile(settings.schemaPath) : undefined;
   const catalog = openCatalog(ctx, settings.catalog);
   const exists = await catalog.tableExists(settings.table);
@@ -414,8 +454,7 @@ export async function runLoad(
       table: target,
       inputName: name,
       workers: settings.workers ?? defaultWorkers(),
-      // Smaller pieces let tests spread a small input over every worker.
-      ...(process.env.FLOE_LOAD_PIECE_CHARS ? { pieceChars: Number(process.env.FLOE_LOAD_PIECE_CHARS) } : {}),
+      ...(pool ? { pool } : {}),
       ...(settings.codec ? { codec: settings.codec } : {}),
       batchRows: settings.batchRows,
       onReject,

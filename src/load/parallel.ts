@@ -1,9 +1,11 @@
 /**
- * The parallel write path of `floe load`: the main thread reads the input and cuts it into
- * pieces on record boundaries (src/records/split.ts); worker threads decode and write them
+ * The parallel write path of `floe load`: the main thread reads the input's bytes and cuts them
+ * into pieces on record boundaries (src/records/split.ts), never decoding them, and transfers
+ * each piece's buffers to a worker thread (no copy), which decodes and writes it
  * (src/load/worker.ts); the main thread hands rejected rows to `onReject` in input order (so the
  * rejected-rows file and the bad-row limit behave as in one thread) and returns every worker's
- * data files for the single commit. Memory stays bounded: at most `inFlight` pieces per worker.
+ * data files for the single commit. Memory stays bounded: at most `inFlight` pieces per worker,
+ * and the file is read only as fast as the workers take pieces.
  *
  * On any failure every worker deletes what it wrote before the error is raised, so nothing
  * half-written is left behind (the caller commits nothing).
@@ -19,14 +21,23 @@ import type { DataFile } from '../iceberg/spec/model.js';
 import type { Table } from '../iceberg/table/index.js';
 import type { ParquetCodec } from '../iceberg/writer/index.js';
 import type { BatchStats, RejectedRow } from '../records/builder.js';
-import { openText } from '../records/source.js';
-import { RecordSplitter } from '../records/split.js';
+import { openInput } from '../records/input.js';
+import { ByteSplitter, type BytePiece } from '../records/split.js';
 import type { FromWorker, ToWorker, WorkerFailure, WorkerInit } from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 /** Below this input size one thread is faster than starting workers. */
 export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+
+/** Bytes per piece; 4 MiB (~10k NYC-311 rows) keeps workers busy and the last piece short. */
+export const DEFAULT_PIECE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Test knob: bytes per piece when the caller gives none, so a CLI test can spread a small input
+ * over every worker.
+ */
+export const PIECE_BYTES_ENV = 'FLOE_LOAD_PIECE_BYTES';
 
 export interface ParallelLoadOptions {
   readonly path: string;
@@ -36,12 +47,15 @@ export interface ParallelLoadOptions {
   readonly header?: readonly string[];
   readonly table: Table;
   readonly inputName: string;
+  /** Worker threads to start; ignored when `pool` is given. */
   readonly workers: number;
+  /** Workers started earlier (LoadWorkers.start), so their start-up overlapped other work. */
+  readonly pool?: LoadWorkers;
   readonly codec?: ParquetCodec;
   readonly batchRows?: number;
   readonly maxRecordBytes?: number;
-  /** Characters per piece (default 4 Mi). */
-  readonly pieceChars?: number;
+  /** Bytes per piece (default: $FLOE_LOAD_PIECE_BYTES, else DEFAULT_PIECE_BYTES). */
+  readonly pieceBytes?: number;
   /** Pieces queued per worker (default 2). */
   readonly inFlight?: number;
   readonly onReject: (row: RejectedRow) => Promise<void>;
@@ -62,18 +76,78 @@ export function canLoadInParallel(table: Table): boolean {
   return table.io instanceof LocalFileIO && existsSync(fileURLToPath(WORKER_URL));
 }
 
+/**
+ * Whether the input can be cut bytewise: always for NDJSON; for CSV when the quote is one ASCII
+ * character (a multi-byte UTF-8 quote is not one byte to look for). Otherwise load on one thread.
+ */
+export function canSplit(format: 'csv' | 'ndjson', quote: string | undefined): boolean {
+  return new ByteSplitter(format, quote !== undefined ? { quote } : {}).bytewise;
+}
+
+function pieceBytes(o: ParallelLoadOptions): number {
+  const env = Number(process.env[PIECE_BYTES_ENV]);
+  const bytes = o.pieceBytes ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_PIECE_BYTES);
+  return Math.max(1, Math.floor(bytes));
+}
+
 function toError(e: WorkerFailure): Error {
   return e.kind === 'error' ? new Error(e.message) : new FloeError(e.kind, e.message);
+}
+
+/**
+ * Load worker threads, started before the load knows its table: a worker's start-up (a thread,
+ * and loading the decoder and Parquet writer modules: 0.1–0.3 s) then overlaps the main
+ * thread's own (catalog, sampling, table creation) instead of delaying the first piece. The
+ * workers are told what to write when `writeInParallel` takes them; until then they do not keep
+ * the process alive, and `close` stops them if the load runs on one thread after all.
+ */
+export class LoadWorkers {
+  /** The first start-up error of any worker (raised by writeInParallel). */
+  failure: Error | undefined;
+
+  private readonly gone = new Set<Worker>();
+
+  private constructor(readonly threads: readonly Worker[]) {
+    for (const t of threads) {
+      t.unref();
+      t.on('error', (err) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      });
+      t.once('exit', () => this.gone.add(t));
+    }
+  }
+
+  /** Whether a worker has stopped already (it failed to start). */
+  exited(t: Worker): boolean {
+    return this.gone.has(t);
+  }
+
+  static start(count: number = defaultWorkers()): LoadWorkers {
+    return new LoadWorkers(Array.from({ length: Math.max(1, count) }, () => new Worker(WORKER_URL)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
 }
 
 interface Slot {
   readonly worker: Worker;
   outstanding: number;
+  exited?: boolean;
 }
 
 type PieceResult = Extract<FromWorker, { type: 'piece-done' | 'piece-failed' }>;
 
 export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[]> {
+  const splitter = new ByteSplitter(o.format, {
+    targetBytes: pieceBytes(o),
+    ...(o.csv.quote !== undefined ? { quote: o.csv.quote } : {}),
+    ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
+  });
+  if (!splitter.bytewise) {
+    throw new FloeError('usage', `a CSV --quote outside ASCII needs one thread: add --workers 1`);
+  }
   const init: WorkerInit = {
     schema: o.table.schema.toJson(),
     spec: partitionSpecToJson(o.table.spec),
@@ -86,14 +160,16 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
     ...(o.batchRows !== undefined ? { batchRows: o.batchRows } : {}),
     ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
   };
-  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({
-    worker: new Worker(WORKER_URL, { workerData: init }),
+  const pool = o.pool ?? LoadWorkers.start(o.workers);
+  const slots: Slot[] = pool.threads.map((worker) => ({
+    worker,
     outstanding: 0,
+    exited: pool.exited(worker),
   }));
   const inFlight = o.inFlight ?? 2;
   const results = new Map<number, PieceResult>();
   let nextResult = 0;
-  let fatal: Error | undefined;
+  let fatal: Error | undefined = pool.failure;
   let wake: (() => void) | undefined;
   const notify = (): void => {
     const w = wake;
@@ -119,6 +195,15 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
       finals.get(slot.worker)?.({ type: 'failed', error: { kind: 'internal', message: String(err) } });
       notify();
     });
+    // A thread that is gone (it failed to start, or crashed) answers nothing more.
+    slot.worker.once('exit', () => {
+      slot.exited = true;
+      fatal ??= new Error('a load worker thread stopped unexpectedly');
+      finals.get(slot.worker)?.({ type: 'failed', error: { kind: 'internal', message: fatal.message } });
+      notify();
+    });
+    slot.worker.ref();
+    slot.worker.postMessage({ type: 'init', init } satisfies ToWorker);
   }
 
   /** Hands finished pieces' rejects to onReject in input order; raises a piece's fatal error. */
@@ -136,6 +221,10 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
 
   const ask = (slot: Slot, m: ToWorker): Promise<FromWorker> =>
     new Promise((resolve) => {
+      if (slot.exited) {
+        resolve({ type: 'failed', error: { kind: 'internal', message: 'a load worker thread stopped' } });
+        return;
+      }
       finals.set(slot.worker, (reply) => {
         if (reply.type === 'closed' || reply.type === 'aborted' || reply.type === 'failed') {
           finals.delete(slot.worker);
@@ -146,7 +235,7 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
     });
 
   let id = 0;
-  const send = async (text: string, firstLine: number): Promise<void> => {
+  const send = async (piece: BytePiece): Promise<void> => {
     for (;;) {
       if (fatal) throw fatal;
       await drainResults();
@@ -154,24 +243,32 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
       if (slot.outstanding < inFlight) {
         slot.outstanding++;
         const header = o.format === 'csv' && id > 0 ? o.header : undefined;
-        slot.worker.postMessage({ type: 'piece', id: id++, text, firstLine, ...(header ? { header } : {}) });
+        const m: ToWorker = {
+          type: 'piece',
+          id: id++,
+          chunks: piece.chunks,
+          firstLine: piece.firstLine,
+          ...(header ? { header } : {}),
+        };
+        // Transferred, not copied: every chunk of a piece owns its buffer (see BytePiece).
+        slot.worker.postMessage(
+          m,
+          piece.chunks.map((c) => c.buffer as ArrayBuffer),
+        );
         return;
       }
       await waitForNews();
     }
   };
 
-  const { text } = await openText(o.path, { format: o.format });
-  const splitter = new RecordSplitter(o.format, {
-    ...(o.pieceChars !== undefined ? { targetChars: o.pieceChars } : {}),
-    ...(o.csv.quote !== undefined ? { quote: o.csv.quote } : {}),
-  });
+  // Raw bytes (gunzipped when the file is gzip); the workers decode them.
+  const input = openInput(o.path);
   try {
-    for await (const chunk of text) {
-      for (const p of splitter.push(chunk)) await send(p.text, p.firstLine);
+    for await (const chunk of input as AsyncIterable<Uint8Array>) {
+      for (const p of splitter.push(chunk)) await send(p);
     }
     const last = splitter.end();
-    if (last) await send(last.text, last.firstLine);
+    if (last) await send(last);
     while (nextResult < id) {
       if (fatal) throw fatal;
       await drainResults();
@@ -185,7 +282,7 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
     }
     return files;
   } catch (err) {
-    await text.return(undefined).catch(() => undefined);
+    input.destroy();
     // Every worker deletes its files (a worker that already closed deletes the closed ones too).
     await Promise.all(
       slots.map((s) =>
@@ -195,6 +292,6 @@ export async function writeInParallel(o: ParallelLoadOptions): Promise<DataFile[
     );
     throw err;
   } finally {
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await pool.close();
   }
 }

@@ -21,10 +21,13 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
+  /** The first message: what to write (workers start before the table is known). */
+  | { readonly type: 'init'; readonly init: WorkerInit }
   | {
       readonly type: 'piece';
       readonly id: number;
-      readonly text: string;
+      /** The piece's bytes (transferred), ending on a record boundary; not decoded yet. */
+      readonly chunks: readonly Uint8Array[];
       readonly firstLine: number;
       /** CSV: the header, for every piece but the first (which holds it). */
       readonly header?: readonly string[];

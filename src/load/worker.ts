@@ -1,40 +1,57 @@
 /**
- * A `floe load` worker thread: decodes the text pieces it is sent (each ends on a record
- * boundary) into column batches and writes them with its own data writer, so decoding and
- * Parquet encoding run on every core. The main thread keeps the order of rejected rows, the
- * bad-row limit and the one commit; a worker only writes files, and deletes them on `abort`.
+ * A `floe load` worker thread: decodes the pieces of raw input bytes it is sent (each ends on a
+ * record boundary) into column batches and writes them with its own data writer, so UTF-8
+ * decoding, record decoding and Parquet encoding all run on every core (decodePiece: the
+ * one-thread load's byte pipeline, into one BatchBuilder shared by all pieces). The main thread
+ * keeps the order of rejected rows, the bad-row limit and the one commit; a worker only writes
+ * files, and deletes them on `abort`.
+ *
+ * The worker starts before the load knows its table (LoadWorkers): what to write arrives in the
+ * first message, `init`.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { isFloeError } from '../errors.js';
-import { fileIOFor } from '../iceberg/io/index.js';
+import { LocalFileIO } from '../iceberg/io/local.js';
 import { partitionSpecFromJson } from '../iceberg/spec/partition.js';
 import { Schema } from '../iceberg/spec/schema.js';
 import { createDataWriter, type DataWriter } from '../iceberg/writer/index.js';
-import { BatchBuilder, newBatchStats } from '../records/builder.js';
-import { CsvReader } from '../records/csv.js';
-import { NdjsonReader } from '../records/json.js';
+import { BatchBuilder, newBatchStats, type BatchStats } from '../records/builder.js';
+import { decodePiece } from './piece.js';
 import type { FromWorker, ToWorker, WorkerFailure, WorkerInit } from './protocol.js';
 
-const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('src/load/worker.ts runs as a worker thread');
 
-const schema = Schema.fromJson(init.schema);
-const writer: DataWriter = createDataWriter({
-  io: fileIOFor(init.dataLocation),
-  schema,
-  spec: partitionSpecFromJson(init.spec),
-  dataLocation: init.dataLocation,
-  properties: init.properties,
-  ...(init.codec ? { codec: init.codec } : {}),
-});
-const stats = newBatchStats();
-// One builder for every piece: a partly filled batch carries over, so pieces do not make small row groups.
-const builder = new BatchBuilder(schema, {
-  stats,
-  inputName: init.inputName,
-  ...(init.batchRows !== undefined ? { batchRows: init.batchRows } : {}),
-});
+interface Load {
+  readonly init: WorkerInit;
+  readonly writer: DataWriter;
+  readonly builder: BatchBuilder;
+  readonly stats: BatchStats;
+}
+
+function start(init: WorkerInit): Load {
+  const schema = Schema.fromJson(init.schema);
+  const stats = newBatchStats();
+  return {
+    init,
+    // Parallel loads are local only (canLoadInParallel): no need to load the S3 client here.
+    writer: createDataWriter({
+      io: new LocalFileIO(),
+      schema,
+      spec: partitionSpecFromJson(init.spec),
+      dataLocation: init.dataLocation,
+      properties: init.properties,
+      ...(init.codec ? { codec: init.codec } : {}),
+    }),
+    // One builder for every piece: a partly filled batch carries over to the next piece.
+    builder: new BatchBuilder(schema, {
+      stats,
+      inputName: init.inputName,
+      ...(init.batchRows !== undefined ? { batchRows: init.batchRows } : {}),
+    }),
+    stats,
+  };
+}
 
 const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -42,31 +59,31 @@ function failure(err: unknown): WorkerFailure {
   return { kind: isFloeError(err) ? err.kind : 'error', message: (err as Error)?.message ?? String(err) };
 }
 
-async function writeReady(): Promise<void> {
-  for (const batch of builder.ready.splice(0)) await writer.write(batch);
+async function writeReady(load: Load): Promise<void> {
+  for (const batch of load.builder.ready.splice(0)) await load.writer.write(batch);
 }
 
-async function piece(m: Extract<ToWorker, { type: 'piece' }>): Promise<void> {
+async function piece(load: Load, m: Extract<ToWorker, { type: 'piece' }>): Promise<void> {
+  const { init, builder, stats } = load;
   const before = { ...stats };
-  const common = {
-    name: init.inputName,
-    firstLine: m.firstLine,
-    ...(init.maxRecordBytes !== undefined ? { maxRecordBytes: init.maxRecordBytes } : {}),
-  };
-  let header: readonly string[] | undefined;
-  if (init.format === 'csv') {
-    const reader = new CsvReader({ ...init.csv, ...common, ...(m.header ? { header: m.header } : {}) });
-    reader.push(m.text, true, builder);
-    header = reader.header;
-  } else {
-    new NdjsonReader(common).push(m.text, true, builder);
-  }
-  const rejects = builder.rejects.splice(0);
-  await writeReady();
+  const header = await decodePiece(
+    m.chunks,
+    {
+      format: init.format,
+      csv: init.csv,
+      name: init.inputName,
+      firstLine: m.firstLine,
+      ...(init.maxRecordBytes !== undefined ? { maxRecordBytes: init.maxRecordBytes } : {}),
+      ...(m.header ? { header: m.header } : {}),
+    },
+    builder,
+    // Full batches are written as they fill: a piece's rows are never all held as values.
+    () => writeReady(load),
+  );
   send({
     type: 'piece-done',
     id: m.id,
-    rejects,
+    rejects: builder.rejects.splice(0),
     stats: {
       recordsRead: stats.recordsRead - before.recordsRead,
       rowsAccepted: stats.rowsAccepted - before.rowsAccepted,
@@ -78,28 +95,36 @@ async function piece(m: Extract<ToWorker, { type: 'piece' }>): Promise<void> {
 
 // Messages are handled one at a time, in order: the writer takes one call at a time.
 let queue = Promise.resolve();
+let load: Load | undefined;
 let broken = false;
 port.on('message', (m: ToWorker) => {
   queue = queue.then(async () => {
     if (m.type === 'abort') {
-      await writer.abort().catch(() => undefined);
+      await load?.writer.abort().catch(() => undefined);
       send({ type: 'aborted' });
       return;
     }
     if (broken) return;
     try {
-      if (m.type === 'piece') await piece(m);
+      if (m.type === 'init') load = start(m.init);
+      else if (!load) throw new Error(`load worker: "${m.type}" before "init"`);
+      else if (m.type === 'piece') await piece(load, m);
       else {
-        builder.finish();
-        await writeReady();
-        send({ type: 'closed', files: await writer.close() });
+        load.builder.finish();
+        await writeReady(load);
+        send({ type: 'closed', files: await load.writer.close() });
       }
     } catch (err) {
       // After a failed write the writer only accepts abort(): stop taking pieces.
       broken = true;
       send(
         m.type === 'piece'
-          ? { type: 'piece-failed', id: m.id, rejects: builder.rejects.splice(0), error: failure(err) }
+          ? {
+              type: 'piece-failed',
+              id: m.id,
+              rejects: load?.builder.rejects.splice(0) ?? [],
+              error: failure(err),
+            }
           : { type: 'failed', error: failure(err) },
       );
     }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readWithBoth, type CanonicalRow } from '../interop/readers.js';
@@ -395,7 +396,7 @@ describe('floe load --workers (decode and write in worker threads)', () => {
         '--json',
       ],
       undefined,
-      { FLOE_LOAD_PIECE_CHARS: '4000' },
+      { FLOE_LOAD_PIECE_BYTES: '4000' },
     );
     expect(many.stderr).toBe('');
     expect(many.code).toBe(0);
@@ -426,10 +427,85 @@ describe('floe load --workers (decode and write in worker threads)', () => {
     expect(keyed(b!.duckdb.rows)).toEqual(keyed(a!.pyiceberg.rows));
   });
 
+  test('gzip, a byte-order mark, CRLF and multi-byte text: pieces cut from the bytes load as one thread does', () => {
+    // Non-ASCII boroughs (2-, 3- and 4-byte UTF-8) fall on every side of the 4,000-byte cuts, and
+    // many lines start with U+FEFF, which is data there (only the file's first BOM is dropped): in
+    // NDJSON such a line is a rejected row, so a piece that dropped it would change the counts.
+    const crlf = bigCsv()
+      .replaceAll('BRONX', 'BRÖNX €😀')
+      .replace(/\n(\d+0,)/g, '\n\uFEFF$1')
+      .replaceAll('\n', '\r\n');
+    const ndjson = bigCsv()
+      .split('\n')
+      .slice(1, -1)
+      .map(
+        (line, i) =>
+          (i % 3 === 2 ? '\uFEFF' : '') +
+          JSON.stringify({ unique_key: i + 1, created_date: '2024-03-01T10:00:00Z', borough: `Ü${line}€😀` }),
+      )
+      .join('\r\n');
+    const dir = workdir({
+      'schema.json': SCHEMA,
+      'data.csv.gz': gzipSync(Buffer.from('\uFEFF' + crlf)),
+      'data.ndjson.gz': gzipSync(Buffer.from('\uFEFF' + ndjson + '\n')),
+    });
+    const env = { FLOE_LOAD_PIECE_BYTES: '4000' };
+    for (const [n, file] of ['data.csv.gz', 'data.ndjson.gz'].entries()) {
+      const args = (table: string, workers: string, rejected: string): string[] => [
+        'load',
+        file,
+        '--table',
+        table,
+        '--schema',
+        'schema.json',
+        '--workers',
+        workers,
+        '--max-bad-rows',
+        'unlimited',
+        '--rejected',
+        rejected,
+        '--json',
+      ];
+      const one = floe(dir, args(`ns.one${n}`, '1', `one${n}.rej`));
+      expect(one.code).toBe(0);
+      const many = floe(dir, args(`ns.many${n}`, '3', `many${n}.rej`), undefined, env);
+      expect(many.stderr).toBe('');
+      expect(many.code).toBe(0);
+      const counts = (r: Run) => {
+        const { rowsWritten, rowsRejected } = JSON.parse(r.stdout) as Record<string, number>;
+        return { rowsWritten, rowsRejected };
+      };
+      expect(counts(many)).toEqual(counts(one));
+      expect(counts(many).rowsWritten).toBeGreaterThan(1000);
+      expect(counts(many).rowsRejected).toBeGreaterThan(10);
+      expect(readFileSync(join(dir, `many${n}.rej`), 'utf8')).toBe(
+        readFileSync(join(dir, `one${n}.rej`), 'utf8'),
+      );
+      expect(rowsOf(dir, `ns.many${n}`)).toBe(rowsOf(dir, `ns.one${n}`));
+      expect(rowsOf(dir, `ns.one${n}`)).toContain('€😀');
+    }
+  });
+
+  test('load workers started ahead of time and never used do not keep the process alive', () => {
+    const parallel = pathToFileURL(join(ROOT, 'dist', 'load', 'parallel.js')).href;
+    const script = `const { LoadWorkers } = await import(${JSON.stringify(parallel)});
+      const pool = LoadWorkers.start(2);
+      await new Promise((r) => setTimeout(r, 300));
+      process.stdout.write(String(pool.threads.length) + ' ' + String(pool.failure));`;
+    const dir = workdir({ 'start.mjs': script });
+    const r = spawnSync(process.execPath, [join(dir, 'start.mjs')], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('2 undefined');
+  });
+
   test('a failure in any piece (bad-row limit, broken quoting) commits nothing and leaves no data files', () => {
     const csv = bigCsv();
     const dir = workdir({ 'schema.json': SCHEMA, 'data.csv': csv, 'broken.csv': csv + '9999,"2024-03-01' });
-    const env = { FLOE_LOAD_PIECE_CHARS: '4000' };
+    const env = { FLOE_LOAD_PIECE_BYTES: '4000' };
     const limited = floe(
       dir,
       [
