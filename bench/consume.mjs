@@ -59,6 +59,8 @@ const { values: opt } = parseArgs({
 });
 const RECORDS = Number(opt.records ?? 200_000);
 const WARM_PASSES = Number(opt['warm-passes'] ?? 1);
+const COLD_LABEL = 'in-process, cold (first pass in the process)';
+const WARM_LABEL = 'in-process, warm';
 const E2E_RECORDS = Number(opt['e2e-records'] ?? 300_000);
 const SMALL_BUFFER = 32 * 1024 * 1024;
 const SMALL_BATCH = 16 * 1024 * 1024;
@@ -237,7 +239,7 @@ async function startProfile() {
   };
 }
 
-async function inProcess(payloads, expected, { label = 'in-process', profile = true } = {}) {
+async function inProcess(payloads, expected, { label, profile = true }) {
   const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
     join(DIST, 'consumer/index.js')
   );
@@ -467,22 +469,28 @@ export function consumeMarkdown(rows) {
     out.push(
       `| ${r.case} | ${fmt(r.records)} | ${r.wallS.toFixed(2)} | ${fmt(r.records / r.wallS)} | ${r.cpuS.toFixed(2)} | ${fmt(r.records / r.cpuS)} | ${fmt(r.rssMiB)} | ${fmt(r.written)} | ${fmt(r.rejected)} | ${fmt(r.deduped)} | ${fmt(r.snapshots)} | ${fmt(r.dataFiles)} |`,
     );
-  const ip = rows.find((r) => r.case === 'in-process');
+  // The target is a long-running consumer's rate: the warm pass when there is one.
+  const ip = rows.find((r) => r.case.startsWith(WARM_LABEL)) ?? rows.find((r) => r.case === COLD_LABEL);
+  const cold = rows.find((r) => r.case === COLD_LABEL);
   const ref = rows.find((r) => r.case.startsWith('reference'));
   const [big, small] = rows.filter((r) => r.case.startsWith('kinesalite'));
   out.push('');
   if (ip) {
     const perCpu = ip.records / ip.cpuS;
     out.push(
-      `- In-process pipeline: ${fmt(perCpu)} user records per CPU-second — target ≥ 150,000: ${perCpu >= 150_000 ? 'MET' : 'NOT MET'}`,
+      `- In-process pipeline (${ip === cold ? 'cold' : 'warm, as a long-running consumer runs'}): ${fmt(perCpu)} user records per CPU-second — target ≥ 150,000: ${perCpu >= 150_000 ? 'MET' : 'NOT MET'}`,
     );
+    if (cold && cold !== ip)
+      out.push(
+        `- The first pass in a fresh process (the JIT compiling as it goes): ${fmt(cold.records / cold.cpuS)} records per CPU-second.`,
+      );
     if (ip.rssBeforeMiB !== undefined)
       out.push(
         `- In-process peak RSS ${fmt(ip.rssMiB)} MiB, of which ${fmt(ip.rssBeforeMiB)} MiB was resident before the run (the benchmark's own copies of the ${fmt(ip.payloadBytes / 2 ** 20)} MiB of payloads, modules): the pipeline added ${fmt(ip.rssMiB - ip.rssBeforeMiB)} MiB with every payload buffered at once (they fit the default 256 MiB buffer).`,
       );
-    if (ref)
+    if (ref && cold)
       out.push(
-        `- Same run, same machine state: the pipeline (Kinesis payloads, validation, dedupe, dead letters, commit) did ${(perCpu / (ref.records / ref.cpuS)).toFixed(2)}× the records per CPU-second of \`floe load\` on the same rows (${fmt(ref.records / ref.cpuS)}).`,
+        `- Same run, same machine state, both cold: the pipeline's first pass (Kinesis payloads, validation, dedupe, dead letters, commit) did ${(cold.records / cold.cpuS / (ref.records / ref.cpuS)).toFixed(2)}× the records per CPU-second of \`floe load\` on the same rows (${fmt(ref.records / ref.cpuS)}, process start included).`,
       );
   }
   if (big && small)
@@ -500,11 +508,13 @@ async function main() {
     const { payloads, expected } = makePayloads(lines);
     log(`in-process pipeline: ${payloads.length} payloads on ${cpus().length} cores`);
     for (let pass = 1; pass <= WARM_PASSES; pass++) {
-      const cold = await inProcess(payloads, expected, { label: `in-process, cold (pass ${pass})`, profile: false });
-      if (pass === 1) rows.push(cold);
-      log(`  ${JSON.stringify(cold)}`);
+      const label = pass === 1 ? COLD_LABEL : `in-process, warm-up pass ${pass}`;
+      const r = await inProcess(payloads, expected, { label, profile: false });
+      if (pass === 1) rows.push(r);
+      log(`  ${JSON.stringify(r)}`);
     }
-    rows.push(await inProcess(payloads, expected));
+    const label = WARM_PASSES > 0 ? `${WARM_LABEL} (pass ${WARM_PASSES + 1})` : COLD_LABEL;
+    rows.push(await inProcess(payloads, expected, { label }));
     log(`  ${JSON.stringify(rows[rows.length - 1])}`);
     if (opt.only !== 'in-process') {
       log(`reference: floe load of the ${lines.length} clean rows`);
