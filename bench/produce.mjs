@@ -9,7 +9,7 @@
  * Prints a Markdown table. Emulators are the bottleneck without aggregation (every PutRecords
  * entry is a stored record); with it, one Kinesis record carries ~5,000 200-byte records.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,16 @@ const SCALE = (opt.scale ? Number(opt.scale) : 1) / (quick ? 10 : 1);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** CPU seconds (user + sys) a child process has used so far; NaN where /proc is not there. */
+function processCpuS(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function startEmulator(name) {
   const { child, endpoint } = await spawnEmulator(name);
   const env = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
@@ -60,6 +70,7 @@ async function startEmulator(name) {
   return {
     name,
     client,
+    cpuS: () => processCpuS(child.pid),
     async stream(shards) {
       const s = `bench-${streams++}`;
       await client.send(new CreateStreamCommand({ StreamName: s, ShardCount: shards }));
@@ -107,6 +118,7 @@ async function main() {
           const path = input(size, count);
           const stream = await emu.stream(4);
           const cpu0 = process.cpuUsage();
+          const emu0 = emu.cpuS();
           const s = await produce(
             {
               input: path,
@@ -119,6 +131,7 @@ async function main() {
             { api: sdkKinesisApi(emu.client) },
           );
           const cpu = process.cpuUsage(cpu0);
+          const emuS = emu.cpuS() - emu0;
           if (s.sent !== count || s.failed > 0)
             throw new Error(`${name} ${mode} ${size}: sent ${s.sent} of ${count}, failed ${s.failed}`);
           rows.push({
@@ -134,9 +147,10 @@ async function main() {
             userS: cpu.user / 1e6,
             sysS: cpu.system / 1e6,
             wallS: s.elapsedMs / 1000,
+            emuS,
           });
           console.error(
-            `${name} ${size} B ${mode}: ${count} records, ${Math.round(s.recordsPerSecond)} records/s, ${s.mbPerSecond.toFixed(1)} MB/s, user CPU ${(cpu.user / 1e6).toFixed(2)} s of ${(s.elapsedMs / 1000).toFixed(2)} s (${s.kinesisRecords} Kinesis records, ${s.calls} calls, ${s.retried} retried)`,
+            `${name} ${size} B ${mode}: ${count} records, ${Math.round(s.recordsPerSecond)} records/s, ${s.mbPerSecond.toFixed(1)} MB/s, user CPU ${(cpu.user / 1e6).toFixed(2)} s of ${(s.elapsedMs / 1000).toFixed(2)} s, emulator CPU ${emuS.toFixed(2)} s (${s.kinesisRecords} Kinesis records, ${s.calls} calls, ${s.retried} retried)`,
           );
         }
       }
@@ -155,13 +169,13 @@ export function produceMarkdown(results) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const sizeName = (size) => (size === 200 ? '200 B' : '2 KB');
   const out = [
-    '| emulator | record size | mode | user records | records/s (wall) | MB/s | producer CPU s (user+sys) | records per producer CPU-s | Kinesis records | calls |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| emulator | record size | mode | user records | records/s (wall) | MB/s | producer CPU s (user+sys) | records per producer CPU-s | emulator CPU s | Kinesis records | calls |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const cpu = r.userS + r.sysS;
     out.push(
-      `| ${r.emulator} | ${sizeName(r.size)} | ${r.mode} | ${fmt(r.count)} | ${fmt(r.rps)} | ${r.mbs.toFixed(1)} | ${cpu.toFixed(2)} | ${fmt(r.count / cpu)} | ${fmt(r.kinesisRecords)} | ${fmt(r.calls)} |`,
+      `| ${r.emulator} | ${sizeName(r.size)} | ${r.mode} | ${fmt(r.count)} | ${fmt(r.rps)} | ${r.mbs.toFixed(1)} | ${cpu.toFixed(2)} | ${fmt(r.count / cpu)} | ${Number.isFinite(r.emuS) ? r.emuS.toFixed(2) : '–'} | ${fmt(r.kinesisRecords)} | ${fmt(r.calls)} |`,
     );
   }
   out.push('');
@@ -172,7 +186,10 @@ export function produceMarkdown(results) {
       if (!p || !a) continue;
       const target = size === 200 ? ` (target ≥ 20×: ${a.rps / p.rps >= 20 ? 'MET' : 'NOT MET'})` : '';
       out.push(
-        `- ${name}, ${sizeName(size)}: aggregation raises user records/s ×${(a.rps / p.rps).toFixed(1)}${target}; the producer's own CPU would allow ${fmt(a.count / (a.userS + a.sysS))} records/s`,
+        `- ${name}, ${sizeName(size)}: aggregation raises user records/s ×${(a.rps / p.rps).toFixed(1)}${target}; the producer's own CPU would allow ${fmt(a.count / (a.userS + a.sysS))} records/s` +
+          (Number.isFinite(a.emuS) && Number.isFinite(p.emuS) && a.emuS > 0 && p.emuS > 0
+            ? `, the emulator's own CPU ${fmt(a.count / a.emuS)} aggregated vs ${fmt(p.count / p.emuS)} plain records/s (×${(a.count / a.emuS / (p.count / p.emuS)).toFixed(1)})`
+            : ''),
       );
     }
   }

@@ -28,7 +28,16 @@ export {
   type KinesisApi,
   type PutResultEntry,
   type ClientSettings,
+  type SdkApiOptions,
 } from './kinesis.js';
+export {
+  encodePutRecordsBody,
+  encodePutRecordsJson,
+  putRecordsBodyPlugin,
+  WIRE_PROTOCOLS,
+  type WireProtocol,
+} from './wire.js';
+export { decodeCbor, encodePutRecords as encodePutRecordsCbor, type CborValue } from './cbor.js';
 export { Sender, type SenderOptions, type SendStats } from './sender.js';
 export { RateLimiter } from './rate.js';
 export { Progress, progressLine, formatDuration, type ProgressState } from './progress.js';

@@ -4,6 +4,9 @@
  * provider chain, the endpoint from AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL (emulators,
  * LocalStack), TLS unless the endpoint says http://.
  *
+ * PutRecords bodies are written by floe (wire.ts: native base64 for JSON, or CBOR) and signed
+ * and sent by the SDK; every other call is the SDK's own.
+ *
  * HTTP/1.1 with keep-alive rather than the SDK's HTTP/2 default: PutRecords does not need HTTP/2,
  * kinesalite speaks only HTTP/1.1, and a socket per in-flight call is what the concurrency limit
  * counts anyway.
@@ -16,6 +19,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FloeError } from '../errors.js';
 import type { PutEntry } from './entry.js';
 import type { ShardRange } from './hash.js';
+import { encodePutRecordsBody, putRecordsBodyPlugin, type WireProtocol } from './wire.js';
 
 export interface PutResultEntry {
   readonly sequenceNumber?: string | undefined;
@@ -119,23 +123,27 @@ function toRange(s: Shard): ShardRange {
   };
 }
 
-export function sdkKinesisApi(client: KinesisClient): KinesisApi {
+export interface SdkApiOptions {
+  /**
+   * How PutRecords bodies are encoded (see wire.ts): `json` (default) as the SDK would, but
+   * written by floe with native base64; `cbor` as the Java SDK and the KPL send them (raw blobs).
+   */
+  protocol?: WireProtocol | undefined;
+}
+
+export function sdkKinesisApi(client: KinesisClient, options: SdkApiOptions = {}): KinesisApi {
+  const protocol = options.protocol ?? 'json';
   // close() aborts calls still in flight (an interrupted run gave their records back): destroying
   // the client alone leaves their sockets, and the process, alive until the request timeout.
   const inFlight = new AbortController();
   return {
     async putRecords(stream, entries) {
-      const out = await client.send(
-        new PutRecordsCommand({
-          StreamName: stream,
-          Records: entries.map((e) => ({
-            Data: e.data,
-            PartitionKey: e.partitionKey,
-            ...(e.explicitHashKey !== undefined ? { ExplicitHashKey: e.explicitHashKey } : {}),
-          })),
-        }),
-        { abortSignal: inFlight.signal },
+      // The SDK serialises only the stream name; the body with the records is ours (wire.ts).
+      const command = new PutRecordsCommand({ StreamName: stream, Records: [] });
+      command.middlewareStack.use(
+        putRecordsBodyPlugin(protocol, encodePutRecordsBody(protocol, stream, entries)),
       );
+      const out = await client.send(command, { abortSignal: inFlight.signal });
       const records = out.Records ?? [];
       if (records.length !== entries.length) {
         throw Object.assign(

@@ -1,39 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AggregateBuilder, encodeAggregate, KPL_MAGIC, type AggregateInput } from './kpl.js';
-
-// The independent decoder (CommonJS, protobufjs inside).
-const agg = createRequire(import.meta.url)('aws-kinesis-agg') as {
-  deaggregateSync(
-    record: { data: string; partitionKey: string; sequenceNumber: string },
-    computeChecksums: boolean,
-    cb: (
-      err: Error | null,
-      records?: { partitionKey: string; explicitPartitionKey?: string; data: string }[],
-    ) => void,
-  ): void;
-};
-
-function decode(bytes: Buffer): { partitionKey: string; explicitHashKey?: string; data: Buffer }[] {
-  let result: { partitionKey: string; explicitPartitionKey?: string; data: string }[] = [];
-  let error: Error | null = null;
-  agg.deaggregateSync(
-    { data: bytes.toString('base64'), partitionKey: 'outer', sequenceNumber: '1' },
-    true,
-    (err, recs) => {
-      error = err;
-      result = recs ?? [];
-    },
-  );
-  if (error) throw error;
-  return result.map((r) => ({
-    partitionKey: r.partitionKey,
-    ...(r.explicitPartitionKey !== undefined ? { explicitHashKey: r.explicitPartitionKey } : {}),
-    data: Buffer.from(r.data, 'base64'),
-  }));
-}
+import { referenceDeaggregate as decode } from './test-support.js';
 
 const recordArb: fc.Arbitrary<AggregateInput> = fc.record(
   {
@@ -153,5 +122,40 @@ describe('AggregateBuilder.tryAdd and shared keys', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('a shared-key aggregate is encoded in place, byte for byte the assembled one, and stays put', () => {
+    fc.assert(
+      fc.property(
+        fc.array(recordArb, { minLength: 1, maxLength: 30 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        (records, key) => {
+          const b = new AggregateBuilder({ sharedKey: key });
+          // The general path: every record with that key gives the same one-entry key table.
+          const assembled = encodeAggregate(records.map((r) => ({ partitionKey: key, data: r.data })));
+          for (const r of records) b.add({ partitionKey: r.partitionKey, data: r.data });
+          const bytes = b.encode();
+          expect(bytes).toEqual(assembled);
+          const copy = Buffer.from(bytes);
+          // Adding after encode must not write into the bytes already handed out.
+          b.add({ partitionKey: key, data: Buffer.alloc(70_000, 1) });
+          expect(bytes).toEqual(copy);
+          expect(decode(b.encode())).toHaveLength(records.length + 1);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a shared key with explicit hash keys still assembles a valid aggregate', () => {
+    const b = new AggregateBuilder({ sharedKey: 'shared' });
+    b.add({ partitionKey: 'x', explicitHashKey: '42', data: Buffer.from('a') });
+    b.add({ partitionKey: 'y', data: Buffer.from('b') });
+    const out = decode(b.encode());
+    expect(out.map((r) => [r.partitionKey, r.data.toString()])).toEqual([
+      ['shared', 'a'],
+      ['shared', 'b'],
+    ]);
+    expect(out[0]?.explicitHashKey).toBe('42');
   });
 });

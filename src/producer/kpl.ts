@@ -81,13 +81,26 @@ export class AggregateBuilder {
   private readonly sharedKey: string | undefined;
   private recs: Buffer = Buffer.allocUnsafe(0);
   private recsLength = 0;
+  /**
+   * With a shared key the key table is known before the first record, so `recs` starts with the
+   * magic and the table (this many bytes) and `encode` only appends the MD5: no second 1 MiB
+   * buffer and copy per aggregate. 0: records only; `encode` assembles the aggregate.
+   */
+  private readonly prefix: number = 0;
+  /** `encode` handed out `recs` itself: a later add must not write into it. */
+  private sealed = false;
   private n = 0;
   /** Size of the protobuf body so far. */
   private bodySize = 0;
 
   constructor(options: AggregateOptions = {}) {
     this.sharedKey = options.sharedKey;
-    if (this.sharedKey !== undefined) this.keyIndex(this.sharedKey);
+    if (this.sharedKey !== undefined) {
+      this.keyIndex(this.sharedKey);
+      const key = this.pkTable[0] as Buffer;
+      this.prefix = KPL_MAGIC.length + fieldSize(key.length);
+      this.recsLength = this.prefix;
+    }
   }
 
   get count(): number {
@@ -192,15 +205,35 @@ export class AggregateBuilder {
 
   /** Grows the record buffer geometrically: a lane's aggregate costs what it holds, not 1 MiB. */
   private reserve(more: number): void {
-    const need = this.recsLength + more;
-    if (need <= this.recs.length) return;
+    // Room for the MD5 too, so a full aggregate is encoded in place.
+    const need = this.recsLength + more + MD5_BYTES;
+    if (need <= this.recs.length && !this.sealed) return;
     const next = Buffer.allocUnsafe(Math.max(need, this.recs.length * 2, 64 * 1024));
-    this.recs.copy(next, 0, 0, this.recsLength);
+    if (this.recs.length === 0 && this.prefix > 0) this.writePrefix(next);
+    else this.recs.copy(next, 0, 0, this.recsLength);
     this.recs = next;
+    this.sealed = false;
+  }
+
+  private writePrefix(buf: Buffer): void {
+    const key = this.pkTable[0] as Buffer;
+    KPL_MAGIC.copy(buf, 0);
+    let pos = KPL_MAGIC.length;
+    buf[pos++] = 0x0a;
+    pos = writeVarint(buf, pos, key.length);
+    buf.set(key, pos);
   }
 
   /** The aggregate's bytes: magic, protobuf, MD5 of the protobuf. */
   encode(): Buffer {
+    if (this.prefix > 0 && this.ehkTable.length === 0) {
+      this.reserve(0);
+      const end = this.recsLength;
+      createHash('md5').update(this.recs.subarray(KPL_MAGIC.length, end)).digest().copy(this.recs, end);
+      if (end + MD5_BYTES !== this.size) throw new Error('KPL size accounting is off');
+      this.sealed = true;
+      return this.recs.subarray(0, end + MD5_BYTES);
+    }
     const out = Buffer.allocUnsafe(this.size);
     KPL_MAGIC.copy(out, 0);
     let pos = KPL_MAGIC.length;
@@ -216,8 +249,8 @@ export class AggregateBuilder {
       out.set(k, pos);
       pos += k.length;
     }
-    this.recs.copy(out, pos, 0, this.recsLength);
-    const bodyEnd = pos + this.recsLength;
+    this.recs.copy(out, pos, this.prefix, this.recsLength);
+    const bodyEnd = pos + this.recsLength - this.prefix;
     createHash('md5').update(out.subarray(KPL_MAGIC.length, bodyEnd)).digest().copy(out, bodyEnd);
     if (bodyEnd + MD5_BYTES !== out.length) throw new Error('KPL size accounting is off');
     return out;

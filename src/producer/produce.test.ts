@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,15 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hashKeyOf, ShardMap, type ShardRange } from './hash.js';
 import { MAX_RECORD_BYTES } from './limits.js';
 import { produce, type ProduceSettings } from './produce.js';
-import { FakeKinesis, type FakeOptions } from './test-support.js';
-
-const agg = createRequire(import.meta.url)('aws-kinesis-agg') as {
-  deaggregateSync(
-    r: object,
-    checksums: boolean,
-    cb: (err: Error | null, recs?: { partitionKey: string; data: string }[]) => void,
-  ): void;
-};
+import { FakeKinesis, referenceDeaggregate, type FakeOptions } from './test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'floe-produce-'));
 let n = 0;
@@ -61,16 +52,7 @@ async function run(
 }
 
 function deaggregate(data: Buffer): { partitionKey: string; data: Buffer }[] {
-  let out: { partitionKey: string; data: string }[] = [];
-  agg.deaggregateSync(
-    { data: data.toString('base64'), partitionKey: 'p', sequenceNumber: '1' },
-    true,
-    (err, recs) => {
-      if (err) throw err;
-      out = recs ?? [];
-    },
-  );
-  return out.map((r) => ({ partitionKey: r.partitionKey, data: Buffer.from(r.data, 'base64') }));
+  return referenceDeaggregate(data, 'p');
 }
 
 const csvRows = (count: number): string =>
@@ -255,6 +237,38 @@ describe('produce (in-memory Kinesis)', () => {
       const order = users.filter((u) => u.key === `k${k}`).map((u) => u.i);
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
+  });
+
+  it('--aggregate sends one full aggregate a call by default; maxCallBytes packs more, never past 5 MiB', async () => {
+    const rows = Array.from({ length: 24_000 }, (_, i) => JSON.stringify({ i, pad: 'q'.repeat(200) }));
+    const input = file('calls.ndjson', rows.join('\n'));
+    const one = await run(input, { aggregate: true });
+    expect(one.summary).toMatchObject({ sent: 24_000, failed: 0 });
+    expect(one.summary.kinesisRecords).toBeGreaterThanOrEqual(5);
+    expect(one.fake.calls.every((c) => c.entries === 1 && c.bytes <= MAX_RECORD_BYTES)).toBe(true);
+    const packed = await run(input, { aggregate: true, maxCallBytes: 64 * 1024 * 1024 });
+    expect(packed.summary).toMatchObject({ sent: 24_000, failed: 0 });
+    expect(packed.fake.calls.length).toBeLessThan(one.fake.calls.length);
+    expect(Math.max(...packed.fake.calls.map((c) => c.bytes))).toBeLessThanOrEqual(5 * 1024 * 1024);
+    // Plain records still fill calls to the service limit.
+    const plain = await run(input, {});
+    expect(plain.fake.calls.map((c) => c.entries)).toContain(500);
+  });
+
+  it('maxAggregateBytes caps aggregates (the KPL AggregationMaxSize), and every record still arrives', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: 'r'.repeat(100) }));
+    const { summary, fake } = await run(file('small-agg.ndjson', rows.join('\n')), {
+      aggregate: true,
+      maxAggregateBytes: 50 * 1024,
+    });
+    expect(summary).toMatchObject({ sent: 3000, failed: 0 });
+    expect(summary.kinesisRecords).toBeGreaterThanOrEqual(7);
+    const got: number[] = [];
+    for (const r of fake.stored) {
+      expect(r.data.length + Buffer.byteLength(r.partitionKey)).toBeLessThanOrEqual(50 * 1024);
+      for (const u of deaggregate(r.data)) got.push((JSON.parse(u.data.toString()) as { i: number }).i);
+    }
+    expect(got.sort((a, b) => a - b)).toEqual(rows.map((_, i) => i));
   });
 
   it('--aggregate with the default keys: every sub-record belongs to the shard its aggregate landed on', async () => {

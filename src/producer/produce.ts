@@ -31,14 +31,14 @@ import {
   RejectedRowsWriter,
   type RecordFormat,
 } from '../records/index.js';
-import { PutBatcher } from './batcher.js';
+import { PutBatcher, type BatchLimits } from './batcher.js';
 import { RecordEncoder, isBad, type BadRecord } from './encode.js';
 import { plainEntry, type PutBatch, type PutEntry, type UserRecord } from './entry.js';
 import { FailedRecordsWriter } from './files.js';
 import { hashKeyOf, ShardMap } from './hash.js';
 import type { KinesisApi, PutResultEntry } from './kinesis.js';
 import { AggregateBuilder } from './kpl.js';
-import { MAX_RECORD_BYTES, recordSize } from './limits.js';
+import { MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, MAX_RECORD_BYTES, recordSize } from './limits.js';
 import { Progress, type ProgressState } from './progress.js';
 import { RateLimiter } from './rate.js';
 import { Sender } from './sender.js';
@@ -70,6 +70,17 @@ export interface ProduceSettings {
   maxBufferedBytes?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Bytes (data + partition keys) per PutRecords call at most, from 1 to 5 MiB. Default: the service limit (5 MiB)
+   * for plain records; with --aggregate, one full aggregate (1 MiB) a call. A call's body is
+   * parsed whole before any of it is stored, and measured costs grow faster than its size
+   * (kinesalite re-copies the body on every socket read; kinesis-local's GC), so five 1 MiB
+   * aggregates in five calls are taken sooner than in one; Kinesis itself takes at most 1 MiB/s
+   * per shard, so a bigger call only waits longer.
+   */
+  maxCallBytes?: number;
+  /** Bytes per aggregate at most (with its partition key); default and ceiling 1 MiB. */
+  maxAggregateBytes?: number;
 }
 
 export interface ProduceDeps {
@@ -251,12 +262,24 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
   const concurrency = settings.concurrency ?? 8;
   const lingerMs = settings.lingerMs ?? 100;
   const maxBuffered = settings.maxBufferedBytes ?? 64 * 1024 * 1024;
+  const maxAggregate = Math.min(settings.maxAggregateBytes ?? MAX_RECORD_BYTES, MAX_RECORD_BYTES);
+  const callLimits: BatchLimits = {
+    maxRecords: MAX_RECORDS_PER_CALL,
+    // At least one record's limit: any single entry must fit a call.
+    maxBytes: Math.max(
+      MAX_RECORD_BYTES,
+      Math.min(
+        settings.maxCallBytes ?? (settings.aggregate ? MAX_RECORD_BYTES : MAX_BYTES_PER_CALL),
+        MAX_BYTES_PER_CALL,
+      ),
+    ),
+  };
 
   // Lanes: keyed → one per shard (one call in flight each: per-key order); else one shared lane.
   const makeLanes = (): Lane[] =>
     Array.from({ length: keyed && map ? map.shards.length : 1 }, (_, i) => ({
       index: i,
-      batcher: new PutBatcher(),
+      batcher: new PutBatcher(callLimits),
       agg: undefined,
       aggFirst: undefined,
       aggRecords: [],
@@ -385,7 +408,7 @@ export async function produce(settings: ProduceSettings, deps: ProduceDeps): Pro
     }
     // The aggregate's Kinesis record is keyed by its first user record: that key counts too.
     // With the default keys every sub-record shares it (see AggregateOptions.sharedKey).
-    const limit = MAX_RECORD_BYTES - Buffer.byteLength(r.partitionKey, 'utf8');
+    const limit = maxAggregate - Buffer.byteLength(r.partitionKey, 'utf8');
     const agg = new AggregateBuilder(keyed ? {} : { sharedKey: r.partitionKey });
     if (!agg.tryAdd(r, limit)) {
       // Too big to wrap (within a few bytes of 1 MiB): it goes as a plain record, which

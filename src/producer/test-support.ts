@@ -1,4 +1,5 @@
 /** An in-memory Kinesis for producer tests: shards by hash range, failure injection, call log. */
+import { createRequire } from 'node:module';
 import type { PutEntry } from './entry.js';
 import { hashKeyOf, ShardMap, type ShardRange } from './hash.js';
 import type { KinesisApi, PutResultEntry } from './kinesis.js';
@@ -72,4 +73,47 @@ export class FakeKinesis implements KinesisApi {
   }
 
   close(): void {}
+}
+
+/** One user record as the independent decoder (aws-kinesis-agg) reports it. */
+export interface ReferenceUserRecord {
+  partitionKey: string;
+  explicitHashKey?: string;
+  data: Buffer;
+}
+
+interface AwsKinesisAgg {
+  deaggregateSync(
+    record: { data: string; partitionKey: string; sequenceNumber?: string },
+    computeChecksums: boolean,
+    cb: (
+      err: Error | null,
+      records?: { partitionKey: string; explicitPartitionKey?: string; data: string }[],
+    ) => void,
+  ): void;
+}
+
+/**
+ * The user records of one Kinesis record's data, decoded by aws-kinesis-agg (the reference KPL
+ * decoder, checksums verified), so tests never judge floe's aggregates by floe's own decoder.
+ * A record that is not an aggregate comes back as itself.
+ */
+export function referenceDeaggregate(data: Buffer, partitionKey = 'outer'): ReferenceUserRecord[] {
+  const agg = createRequire(import.meta.url)('aws-kinesis-agg') as AwsKinesisAgg;
+  let out: ReferenceUserRecord[] = [];
+  let error: Error | null = null;
+  agg.deaggregateSync(
+    { data: data.toString('base64'), partitionKey, sequenceNumber: '1' },
+    true,
+    (err, recs) => {
+      error = err;
+      out = (recs ?? []).map((r) => ({
+        partitionKey: r.partitionKey,
+        ...(r.explicitPartitionKey !== undefined ? { explicitHashKey: r.explicitPartitionKey } : {}),
+        data: Buffer.from(r.data, 'base64'),
+      }));
+    },
+  );
+  if (error) throw error;
+  return out;
 }

@@ -6,12 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceDeaggregate } from '../../src/producer/test-support.js';
 import {
   kinesisEnv,
   readStream,
@@ -21,13 +21,6 @@ import {
 } from '../setup/kinesis.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const agg = createRequire(import.meta.url)('aws-kinesis-agg') as {
-  deaggregateSync(
-    r: object,
-    checksums: boolean,
-    cb: (err: Error | null, recs?: { partitionKey: string; data: string }[]) => void,
-  ): void;
-};
 
 let emu: Emulator;
 const dir = mkdtempSync(join(tmpdir(), 'floe-kl-'));
@@ -65,15 +58,8 @@ function csvInput(): string {
 function deaggregate(records: ReadRecord[]): (ReadRecord & { sub: number })[] {
   const out: (ReadRecord & { sub: number })[] = [];
   for (const r of records) {
-    agg.deaggregateSync(
-      { data: r.data.toString('base64'), partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber },
-      true,
-      (err, users) => {
-        if (err) throw err;
-        (users ?? []).forEach((u, sub) =>
-          out.push({ ...r, partitionKey: u.partitionKey, data: Buffer.from(u.data, 'base64'), sub }),
-        );
-      },
+    referenceDeaggregate(r.data, r.partitionKey).forEach((u, sub) =>
+      out.push({ ...r, partitionKey: u.partitionKey, data: u.data, sub }),
     );
   }
   return out;
