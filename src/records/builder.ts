@@ -166,7 +166,7 @@ export class BatchBuilder implements RecordSink {
       id: field.id,
       text: textConverter(field.type),
       value: valueConverter(field.type),
-      values: [],
+      values: [] as Value[],
     }));
     this.byName = new Map(schema.fields.map((f, i) => [f.name, i]));
     this.requiredIdx = schema.fields.flatMap((f, i) => (f.required ? [i] : []));
@@ -174,6 +174,8 @@ export class BatchBuilder implements RecordSink {
     this.stats = options.stats ?? newBatchStats();
     this.exactText = schema.fields.some((f) => f.type.kind !== 'long' && needsExactNumbers(f.type));
     this.exactLongs = schema.fields.some((f) => needsExactNumbers(f.type));
+    if (this.batchRows !== Infinity)
+      for (const col of this.columns) col.values = new Array<Value>(this.batchRows);
     this.inputName = options.inputName ?? 'input';
     this.written = new Float64Array(this.columns.length);
     this.failed = new Float64Array(this.columns.length);
@@ -385,7 +387,8 @@ export class BatchBuilder implements RecordSink {
       const values = col.values;
       if (values.length !== count) values.length = count; // a rejected last record's leftovers
       columns.set(col.id, values);
-      col.values = [];
+      // Full size up front: filling a batch by index then never grows the array.
+      col.values = this.batchRows === Infinity ? [] : new Array<Value>(this.batchRows);
     }
     this.count = 0;
     return { rowCount: count, columns };
