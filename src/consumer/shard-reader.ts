@@ -6,7 +6,7 @@
  * The reader delivers whole Kinesis records only (all sub-records of an aggregate in one chunk),
  * so a checkpoint taken at a chunk boundary is always a "whole record" position.
  */
-import { deaggregate } from '../records/kpl.js';
+import { deaggregate, type UserRecord } from '../records/kpl.js';
 import type { Logger } from './log.js';
 import { backoff, type ShardThrottle } from './limits.js';
 import type { MetricsSink } from './metrics.js';
@@ -21,9 +21,69 @@ export interface ChunkRecord {
   readonly data: Uint8Array;
 }
 
+/**
+ * A record as read. Its position is made when first asked for: the skip rule (after a restart)
+ * and rejected records need it, while most records never pay for the BigInt and the object.
+ */
+class ReadRecord implements ChunkRecord {
+  private made: Position | undefined;
+  constructor(
+    private readonly sequenceNumber: string,
+    private readonly sub: number,
+    readonly partitionKey: string,
+    readonly data: Uint8Array,
+    readonly aggregated: true | undefined,
+  ) {}
+
+  get position(): Position {
+    return (this.made ??= { sequence: BigInt(this.sequenceNumber), sub: this.sub });
+  }
+}
+
+/** ReadChunk's arrays, filled by the reader. */
+class Chunk implements ReadChunk {
+  readonly data: Uint8Array[] = [];
+  private readonly partitionKeys: string[] = [];
+  private readonly sequenceNumbers: string[] = [];
+  /** Per record: its index in a KPL aggregate, or -1 for a plain record; undefined while all are plain. */
+  private subs: number[] | undefined;
+  last: Position = { sequence: 0n, sub: WHOLE };
+  bytes = 0;
+  newestArrivalMs: number | undefined;
+
+  constructor(readonly shardId: string) {}
+
+  add(sequenceNumber: string, sub: number, partitionKey: string, data: Uint8Array): void {
+    if (sub >= 0 && this.subs === undefined) this.subs = new Array<number>(this.data.length).fill(-1);
+    this.subs?.push(sub);
+    this.data.push(data);
+    this.partitionKeys.push(partitionKey);
+    this.sequenceNumbers.push(sequenceNumber);
+  }
+
+  record(index: number): ChunkRecord {
+    const sub = this.subs?.[index] ?? -1;
+    return new ReadRecord(
+      this.sequenceNumbers[index] as string,
+      Math.max(0, sub),
+      this.partitionKeys[index] as string,
+      this.data[index] as Uint8Array,
+      sub >= 0 ? true : undefined,
+    );
+  }
+}
+
+/**
+ * The user records of one GetRecords response (skipped ones left out), column by column: a
+ * chunk waits in the buffer until its flush, and one object per record held that long cost the
+ * collector more than the arrays do.
+ */
 export interface ReadChunk {
   readonly shardId: string;
-  readonly records: readonly ChunkRecord[];
+  /** Each user record's payload, in order. */
+  readonly data: readonly Uint8Array[];
+  /** The `index`-th user record (made on demand: only rejected records need one). */
+  record(index: number): ChunkRecord;
   /** (sequence number of the last Kinesis record, WHOLE). */
   readonly last: Position;
   /** Payload bytes (what the buffer bound counts). */
@@ -84,6 +144,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     }
     signal.addEventListener('abort', done, { once: true });
   });
+
+function positionOf(sequenceNumber: string, sub: number): Position {
+  return { sequence: BigInt(sequenceNumber), sub };
+}
 
 export function startFor(
   committed: Checkpoint | undefined,
@@ -150,7 +214,7 @@ export class ShardReader {
   }
 
   private async run(): Promise<void> {
-    const { api, shardId, sink, throttle, metrics } = this.o;
+    const { api, shardId, sink, throttle, metrics, committed } = this.o;
     const signal = this.abort.signal;
     const maxLimit = Math.max(1, this.o.limit ?? 10_000);
     const target = this.o.targetResponseBytes ?? DEFAULT_TARGET_RESPONSE_BYTES;
@@ -197,23 +261,23 @@ export class ShardReader {
       }
       let bytes = 0;
       let newestArrivalMs: number | undefined;
-      const records: ChunkRecord[] = [];
+      const chunk = new Chunk(shardId);
       for (const r of result.records) {
         bytes += r.data.length;
         if (r.arrivalMs !== undefined && !(r.arrivalMs <= (newestArrivalMs ?? -Infinity)))
           newestArrivalMs = r.arrivalMs;
-        const seq = BigInt(r.sequenceNumber);
         const users = deaggregate(r.data);
         if (users === undefined) {
-          const position = { sequence: seq, sub: 0 };
-          if (isCommitted(position, this.o.committed)) metrics.inc('recordsSkipped');
-          else records.push({ position, partitionKey: r.partitionKey, data: r.data });
+          if (committed !== undefined && isCommitted(positionOf(r.sequenceNumber, 0), committed))
+            metrics.inc('recordsSkipped');
+          else chunk.add(r.sequenceNumber, -1, r.partitionKey, r.data);
         } else {
-          users.forEach((u, sub) => {
-            const position = { sequence: seq, sub };
-            if (isCommitted(position, this.o.committed)) metrics.inc('recordsSkipped');
-            else records.push({ position, partitionKey: u.partitionKey, data: u.data, aggregated: true });
-          });
+          for (let sub = 0; sub < users.length; sub++) {
+            const u = users[sub] as UserRecord;
+            if (committed !== undefined && isCommitted(positionOf(r.sequenceNumber, sub), committed))
+              metrics.inc('recordsSkipped');
+            else chunk.add(r.sequenceNumber, sub, u.partitionKey, u.data);
+          }
         }
       }
       throttle.record(startedAt, bytes);
@@ -229,15 +293,12 @@ export class ShardReader {
       const lastRecord = result.records[result.records.length - 1];
       if (lastRecord) {
         this.caughtUp = false;
-        if (records.length > 0) {
-          metrics.inc('recordsRead', records.length);
-          await sink.put({
-            shardId,
-            records,
-            last: { sequence: BigInt(lastRecord.sequenceNumber), sub: WHOLE },
-            bytes,
-            ...(newestArrivalMs !== undefined ? { newestArrivalMs } : {}),
-          });
+        if (chunk.data.length > 0) {
+          metrics.inc('recordsRead', chunk.data.length);
+          chunk.last = { sequence: BigInt(lastRecord.sequenceNumber), sub: WHOLE };
+          chunk.bytes = bytes;
+          chunk.newestArrivalMs = newestArrivalMs;
+          await sink.put(chunk);
         }
         this.lastDelivered = lastRecord.sequenceNumber;
       }

@@ -194,12 +194,12 @@ function* slices(chunks: readonly ReadChunk[], size: number): Generator<Slice> {
   let payloads: Uint8Array[] = [];
   let parts: { chunk: ReadChunk; from: number; at: number }[] = [];
   for (const chunk of chunks) {
-    const recs = chunk.records;
+    const recs = chunk.data;
     let i = 0;
     while (i < recs.length) {
       const take = Math.min(size - payloads.length, recs.length - i);
       parts.push({ chunk, from: i, at: payloads.length });
-      for (let k = i; k < i + take; k++) payloads.push((recs[k] as ChunkRecord).data);
+      for (let k = i; k < i + take; k++) payloads.push(recs[k] as Uint8Array);
       i += take;
       if (payloads.length === size) {
         yield slice(payloads, parts);
@@ -227,7 +227,7 @@ function slice(
         else hi = mid - 1;
       }
       const p = parts[lo] as { chunk: ReadChunk; from: number; at: number };
-      return { shardId: p.chunk.shardId, record: p.chunk.records[p.from + index - p.at] as ChunkRecord };
+      return { shardId: p.chunk.shardId, record: p.chunk.record(p.from + index - p.at) };
     },
   };
 }
@@ -496,9 +496,9 @@ export class TableConsumer {
       }
       if (this.buffer.length === 0) this.oldestAt = Date.now();
       this.buffer.push(chunk);
-      this.bufferedRecords += chunk.records.length;
+      this.bufferedRecords += chunk.data.length;
       this.bufferedBytes += chunk.bytes;
-      this.o.metrics.buffered(chunk.records.length, chunk.bytes);
+      this.o.metrics.buffered(chunk.data.length, chunk.bytes);
     },
     finished: (shardId) => {
       const s = this.shards.get(shardId);

@@ -52,12 +52,27 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
+/**
+ * floor(micros / unit) in doubles when micros is a safe integer (every instant within ~285 years
+ * of 1970): BigInt division allocates and was the partitioned writer's cost per row. The
+ * quotient's rounding is corrected through the remainder, which is exact (q * unit < 2^53).
+ */
+function floorDivMicros(micros: bigint, unit: number, unitBig: bigint): number {
+  const n = Number(micros);
+  if (!Number.isSafeInteger(n)) return Number(floorDivBig(micros, unitBig));
+  let q = Math.floor(n / unit);
+  const r = n - q * unit;
+  if (r < 0) q -= 1;
+  else if (r >= unit) q += 1;
+  return q;
+}
+
 export function daysFromMicros(micros: bigint): number {
-  return Number(floorDivBig(micros, MICROS_PER_DAY));
+  return floorDivMicros(micros, 86_400_000_000, MICROS_PER_DAY);
 }
 
 export function hoursFromMicros(micros: bigint): number {
-  return Number(floorDivBig(micros, MICROS_PER_HOUR));
+  return floorDivMicros(micros, 3_600_000_000, MICROS_PER_HOUR);
 }
 
 export function monthsFromDays(days: number): number {

@@ -164,17 +164,19 @@ export class DedupeWindow {
     const n = batch.rowCount;
     const keys: DedupeKey[] = [];
     const dropped: number[] = [];
+    const set = this.set;
     for (let i = 0; i < n; i++) {
       if (drop[i] !== 0) continue;
       const key = keyOf(i);
       if (key === undefined) continue;
-      if (this.set.has(key)) {
+      // One hash lookup instead of has() then add(): adding a key that is there changes nothing
+      // (not even its place in the insertion order, which eviction relies on).
+      const size = set.size;
+      set.add(key);
+      if (set.size === size) {
         drop[i] = 1;
         dropped.push(i);
-      } else {
-        this.set.add(key);
-        keys.push(key);
-      }
+      } else keys.push(key);
     }
     const token = this.nextToken++;
     if (keys.length > 0) this.segments.push({ token, timeMs: now, remaining: keys.length, keys });

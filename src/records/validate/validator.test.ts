@@ -397,3 +397,177 @@ describe('property: validation over random rows and rules', () => {
     );
   });
 });
+
+describe('property: the fast paths give exactly the general checks’ results', () => {
+  const schema = new Schema([
+    field(1, 'i', { kind: 'int' }),
+    field(2, 'l', { kind: 'long' }),
+    field(3, 'd', { kind: 'double' }),
+    field(4, 'e', { kind: 'double' }),
+    field(5, 'dec', { kind: 'decimal', precision: 9, scale: 2 }),
+    field(6, 'day', { kind: 'date' }),
+    field(7, 'ts', { kind: 'timestamp' }),
+    field(8, 'ts2', { kind: 'timestamp' }),
+    field(9, 'cat', { kind: 'string' }),
+    field(10, 'txt', { kind: 'string' }),
+  ]);
+  // Mixed case, white space, non-ASCII letters whose case mapping is not 1:1 (ß, İ, ǅ), empty.
+  const WORDS = [
+    'QUEENS',
+    'queens',
+    'Queens',
+    ' BRONX ',
+    'bronx',
+    'STRASSE',
+    'straße',
+    'İZMİR',
+    'izmir',
+    'ǅ',
+    'é',
+    'É',
+    '',
+    ' ',
+    'X1-2',
+    'zz',
+    'ZZ',
+    'a',
+    'A',
+    '@[`{',
+  ];
+  const special = fc.constantFrom(NaN, Infinity, -Infinity, -0, 0);
+  const rowArb = fc.record({
+    i: fc.option(fc.integer({ min: -6, max: 6 }), { nil: null }),
+    l: fc.option(fc.bigInt({ min: -6n, max: 6n }), { nil: null }),
+    d: fc.option(fc.oneof(fc.double({ min: -8, max: 8 }), special), { nil: null }),
+    e: fc.option(fc.oneof(fc.double({ min: -8, max: 8 }), special), { nil: null }),
+    dec: fc.option(fc.bigInt({ min: -1000n, max: 1000n }), { nil: null }),
+    day: fc.option(fc.integer({ min: 19000, max: 19010 }), { nil: null }),
+    ts: fc.option(fc.bigInt({ min: 0n, max: 5n }), { nil: null }),
+    ts2: fc.option(fc.bigInt({ min: 0n, max: 5n }), { nil: null }),
+    cat: fc.option(fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 4, unit: 'binary' })), {
+      nil: null,
+    }),
+    txt: fc.option(fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 6, unit: 'grapheme' })), {
+      nil: null,
+    }),
+  });
+  const op = fc.constantFrom('<', '<=', '>', '>=', '==', '!=') as fc.Arbitrary<
+    '<' | '<=' | '>' | '>=' | '==' | '!='
+  >;
+  // Ordered bounds (min above max is a config error, tested elsewhere).
+  const ordered = ([a, b]: [number, number]): [number, number] => (a <= b ? [a, b] : [b, a]);
+  const bounds = (lo: number, hi: number) =>
+    fc.option(fc.tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi })).map(ordered), {
+      nil: undefined,
+    });
+  const rulesArb = fc.record({
+    iRange: bounds(-6, 6),
+    lRange: bounds(-6, 6),
+    dRange: fc.option(
+      fc
+        .tuple(fc.double({ min: -8, max: 8, noNaN: true }), fc.double({ min: -8, max: 8, noNaN: true }))
+        .map(ordered),
+      {
+        nil: undefined,
+      },
+    ),
+    decRange: fc.option(fc.tuple(fc.constantFrom('-3.5', '0', '1.25'), fc.constantFrom('2', '4.99')), {
+      nil: undefined,
+    }),
+    dayMin: fc.option(fc.constantFrom('2022-01-05', '2022-01-08'), { nil: undefined }),
+    tsMax: fc.option(fc.constantFrom('1970-01-01T00:00:00.000003'), { nil: undefined }),
+    catEnum: fc.option(fc.subarray(['QUEENS', 'Bronx', 'straße', 'İzmir', 'é', 'ǅ', ''], { minLength: 1 }), {
+      nil: undefined,
+    }),
+    iEnum: fc.option(fc.subarray([-1, 0, 3], { minLength: 1 }), { nil: undefined }),
+    dEnum: fc.option(fc.subarray([0, 1.5, -2], { minLength: 1 }), { nil: undefined }),
+    ignoreCase: fc.boolean(),
+    catCase: fc.option(fc.constantFrom('upper', 'lower') as fc.Arbitrary<'upper' | 'lower'>, {
+      nil: undefined,
+    }),
+    txtCase: fc.option(fc.constantFrom('upper', 'lower') as fc.Arbitrary<'upper' | 'lower'>, {
+      nil: undefined,
+    }),
+    trim: fc.boolean(),
+    emptyAsNull: fc.boolean(),
+    required: fc.subarray(['i', 'd', 'cat', 'ts'] as const),
+    checks: fc.array(
+      fc.oneof(
+        fc.record({
+          left: fc.constantFrom('i', 'l', 'd', 'e'),
+          op,
+          right: fc.constantFrom('i', 'l', 'd', 'e'),
+        }),
+        fc.record({ left: fc.constantFrom('ts', 'ts2'), op, right: fc.constantFrom('ts', 'ts2') }),
+        fc.record({ left: fc.constantFrom('cat', 'txt'), op, right: fc.constantFrom('cat', 'txt') }),
+      ),
+      { maxLength: 3 },
+    ),
+  });
+
+  test('cleaned rows, rejected rows, reasons and rule labels are identical with and without fast paths', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 25 }), rulesArb, (rows, r) => {
+        const range = (t: readonly [number | string, number | string] | undefined) =>
+          t === undefined ? {} : { min: t[0], max: t[1] };
+        const fields: Record<string, Record<string, unknown>> = {
+          i: { ...range(r.iRange), ...(r.iEnum ? { enum: r.iEnum } : {}) },
+          l: range(r.lRange),
+          d: { ...range(r.dRange), ...(r.dEnum ? { enum: r.dEnum } : {}) },
+          dec: range(r.decRange),
+          day: r.dayMin ? { min: r.dayMin } : {},
+          ts: r.tsMax ? { max: r.tsMax } : {},
+          cat: {
+            ...(r.catEnum ? { enum: r.catEnum, ignoreCase: r.ignoreCase } : {}),
+            ...(r.catCase ? { case: r.catCase } : {}),
+          },
+          txt: { ...(r.txtCase ? { case: r.txtCase } : {}), regex: '^[A-Z]' },
+        };
+        for (const name of r.required) (fields[name] as Record<string, unknown>).required = true;
+        const rules = { clean: { trim: r.trim, emptyAsNull: r.emptyAsNull }, fields, checks: r.checks };
+        let fast: Validator;
+        try {
+          fast = new Validator(schema, rules);
+        } catch (err) {
+          // min above max: both compile the same way.
+          expect(() => new Validator(schema, rules, { fastPaths: false })).toThrow((err as Error).message);
+          return;
+        }
+        const general = new Validator(schema, rules, { fastPaths: false });
+        const a = fast.apply(batchOf(schema, rows));
+        const b = general.apply(batchOf(schema, rows));
+        expect(a.rejected).toEqual(b.rejected);
+        expect([...a.kept]).toEqual([...b.kept]);
+        expect(rowsOf(schema, a.batch)).toEqual(rowsOf(schema, b.batch));
+        // In place (the consumer's way) cleans to the same values.
+        const inPlace = fast.check(batchOf(schema, rows), { inPlace: true });
+        expect(inPlace.rejected).toEqual(b.rejected);
+        expect(rowsOf(schema, inPlace.batch)).toEqual(
+          rowsOf(schema, general.check(batchOf(schema, rows)).batch),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('case cleaning equals toUpperCase / toLowerCase on any text', () => {
+    // The letters' ASCII neighbours, letters whose case mapping changes the length, any character.
+    const CHARS = fc.oneof(
+      fc.constantFrom('a', 'z', 'A', 'Z', '@', '[', '`', '{', '0', ' ', 'ß', 'İ', 'ǅ', 'é', 'ÿ'),
+      fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+    );
+    const s1 = new Schema([field(1, 's', { kind: 'string' })]);
+    for (const toCase of ['upper', 'lower'] as const) {
+      const v = new Validator(s1, { fields: { s: { case: toCase } } });
+      fc.assert(
+        fc.property(fc.array(fc.string({ maxLength: 8, unit: CHARS }), { maxLength: 20 }), (values) => {
+          const out = v.clean({ rowCount: values.length, columns: new Map([[1, values]]) });
+          expect(out.columns.get(1)).toEqual(
+            values.map((x) => (toCase === 'upper' ? x.toUpperCase() : x.toLowerCase())),
+          );
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+});

@@ -52,11 +52,28 @@ export interface CheckResult {
   readonly rejected: readonly RejectedRow[];
 }
 
-/** A row check over one column: `test` returns the reason for a non-null value that fails, else undefined. */
+/**
+ * A row check over one column: `test` returns the reason for a non-null value that fails, else
+ * undefined. `fast`, when set, is a cheaper test run inline in the row loop that only ever says
+ * "passes" for values `test` passes; every other value still goes through `test`, so reasons come
+ * from one place.
+ */
 interface ValueCheck {
   readonly rule: string;
   readonly test: (value: Value) => string | undefined;
+  readonly fast?: FastCheck;
 }
+
+/**
+ * - `min`/`max`: a number or bigint at or above / at or below the bound (JS relational operators
+ *   are exact between number and bigint and false on NaN, as compareValues is);
+ * - `in`: the value is one of the allowed literals as written (for an ignoreCase enum, a value
+ *   equal to a literal also folds to it).
+ */
+type FastCheck =
+  | { readonly kind: 'min'; readonly bound: number | bigint }
+  | { readonly kind: 'max'; readonly bound: number | bigint }
+  | { readonly kind: 'in'; readonly values: ReadonlySet<Value> };
 
 interface FieldPlan {
   readonly field: NestedField;
@@ -76,6 +93,14 @@ interface ComparePlan {
   readonly right: NestedField;
   readonly op: ComparisonOp;
   readonly test: (c: number) => boolean;
+  /** OP_CODES[op]: the inline number/bigint comparison of `collect`. */
+  readonly code: number;
+}
+
+/** Options for tests. */
+export interface ValidatorOptions {
+  /** false: every value through the general checks (the reference the fast paths must equal). Default true. */
+  readonly fastPaths?: boolean;
 }
 
 const OP_TESTS: Record<ComparisonOp, (c: number) => boolean> = {
@@ -87,6 +112,30 @@ const OP_TESTS: Record<ComparisonOp, (c: number) => boolean> = {
   '==': (c) => c === 0,
   '!=': (c) => c !== 0 && !Number.isNaN(c),
 };
+
+const OP_CODES: Record<ComparisonOp, number> = { '<': 0, '<=': 1, '>': 2, '>=': 3, '==': 4, '!=': 5 };
+
+/**
+ * `OP_TESTS[op](compareValues(a, b))` for two numbers/bigints, without the three-way step: the
+ * relational operators are exact between number and bigint and false on NaN; `!=` is written as
+ * `<` or `>` so that a NaN fails it, as it fails OP_TESTS['!='].
+ */
+function compareNumeric(code: number, a: number | bigint, b: number | bigint): boolean {
+  switch (code) {
+    case 0:
+      return a < b;
+    case 1:
+      return a <= b;
+    case 2:
+      return a > b;
+    case 3:
+      return a >= b;
+    case 4:
+      return a == b;
+    default:
+      return a < b || a > b;
+  }
+}
 
 const RANGE_KINDS = new Set([
   'int',
@@ -104,6 +153,7 @@ export class Validator {
   private readonly cleanPlans: readonly CleanPlan[];
   private readonly fieldPlans: readonly FieldPlan[];
   private readonly comparePlans: readonly ComparePlan[];
+  private readonly fastPaths: boolean;
   /** The parsed rules. */
   readonly rules: RulesConfig;
 
@@ -111,6 +161,7 @@ export class Validator {
   constructor(
     readonly schema: Schema,
     rules: RulesConfig | unknown,
+    options: ValidatorOptions = {},
   ) {
     // Parsing is idempotent, so parsed configs and raw JSON data are both accepted.
     const config = parseRules(rules);
@@ -134,10 +185,12 @@ export class Validator {
       if (trim || emptyAsNull || toCase) cleanPlans.push({ fieldId: field.id, trim, emptyAsNull, toCase });
     }
     this.cleanPlans = cleanPlans;
+    const fast = options.fastPaths ?? true;
+    this.fastPaths = fast;
     this.fieldPlans = Object.entries(fields).map(([name, r]) =>
-      compileField(topField(schema, name, `fields.${name}`), r),
+      compileField(topField(schema, name, `fields.${name}`), r, fast),
     );
-    this.comparePlans = (config.checks ?? []).map((c, i) => compileCheck(schema, c, i));
+    this.comparePlans = (config.checks ?? []).map((c, i) => compileCheck(schema, c, i, fast));
   }
 
   /** True when the rules neither clean nor check anything (apply returns its input). */
@@ -181,14 +234,17 @@ export class Validator {
       const col = batch.columns.get(plan.fieldId);
       if (!col) continue;
       let out: Value[] | undefined;
-      for (let i = 0; i < batch.rowCount; i++) {
-        const v = col[i] ?? null;
+      const { trim, emptyAsNull, toCase } = plan;
+      const fast = this.fastPaths;
+      const n = batch.rowCount;
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
         if (typeof v !== 'string') continue;
-        let s = plan.trim && mayNeedTrim(v) ? v.trim() : v;
+        const s = trim && mayNeedTrim(v) ? v.trim() : v;
         let c: Value = s;
-        if (plan.emptyAsNull && s === '') c = null;
-        else if (plan.toCase === 'upper') c = s = s.toUpperCase();
-        else if (plan.toCase === 'lower') c = s = s.toLowerCase();
+        if (emptyAsNull && s.length === 0) c = null;
+        else if (toCase === 'upper') c = fast && isAsciiWithout(s, 97) ? s : s.toUpperCase();
+        else if (toCase === 'lower') c = fast && isAsciiWithout(s, 65) ? s : s.toLowerCase();
         if (c === v) continue;
         out ??= inPlace ? (col as Value[]) : col.slice();
         out[i] = c;
@@ -227,19 +283,58 @@ export class Validator {
         rules[i] = [rule];
       }
     };
+    // Check by check over the rows (not row by row over the checks): a row's reasons are still
+    // added in rule order, and each loop runs one kind of test, inline where there is a fast one.
     for (const plan of this.fieldPlans) {
       const col = batch.columns.get(plan.field.id);
-      const requiredReason = `${plan.field.name} is required`;
-      const requiredRule = `${plan.field.name}:required`;
-      for (let i = 0; i < n; i++) {
-        const v = col?.[i] ?? null;
-        if (v === null) {
-          if (plan.required) add(i, requiredReason, requiredRule);
-          continue;
+      if (col === undefined) {
+        // A missing column is all null.
+        if (plan.required) {
+          const reason = `${plan.field.name} is required`;
+          const rule = `${plan.field.name}:required`;
+          for (let i = 0; i < n; i++) add(i, reason, rule);
         }
-        for (const check of plan.checks) {
-          const reason = check.test(v);
-          if (reason !== undefined) add(i, reason, check.rule);
+        continue;
+      }
+      if (plan.required) {
+        const reason = `${plan.field.name} is required`;
+        const rule = `${plan.field.name}:required`;
+        for (let i = 0; i < n; i++) if ((col[i] ?? null) === null) add(i, reason, rule);
+      }
+      for (const check of plan.checks) {
+        const fast = check.fast;
+        const kind = fast?.kind;
+        if (kind === 'min') {
+          const lo = (fast as { bound: number | bigint }).bound;
+          for (let i = 0; i < n; i++) {
+            const v = col[i] ?? null;
+            if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v >= lo)) continue;
+            const reason = check.test(v);
+            if (reason !== undefined) add(i, reason, check.rule);
+          }
+        } else if (kind === 'max') {
+          const hi = (fast as { bound: number | bigint }).bound;
+          for (let i = 0; i < n; i++) {
+            const v = col[i] ?? null;
+            if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v <= hi)) continue;
+            const reason = check.test(v);
+            if (reason !== undefined) add(i, reason, check.rule);
+          }
+        } else if (kind === 'in') {
+          const values = (fast as { values: ReadonlySet<Value> }).values;
+          for (let i = 0; i < n; i++) {
+            const v = col[i] ?? null;
+            if (v === null || values.has(v)) continue;
+            const reason = check.test(v);
+            if (reason !== undefined) add(i, reason, check.rule);
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const v = col[i] ?? null;
+            if (v === null) continue;
+            const reason = check.test(v);
+            if (reason !== undefined) add(i, reason, check.rule);
+          }
         }
       }
     }
@@ -248,11 +343,18 @@ export class Validator {
       const right = batch.columns.get(plan.right.id);
       if (!left || !right) continue; // a missing column is all null: comparisons with null pass
       const rule = `${plan.left.name} ${plan.op} ${plan.right.name}`;
+      const code = plan.code;
       for (let i = 0; i < n; i++) {
         const a = left[i] ?? null;
         const b = right[i] ?? null;
         if (a === null || b === null) continue;
-        if (!plan.test(compareValues(a, b))) {
+        const ok =
+          code >= 0 &&
+          (typeof a === 'bigint' || typeof a === 'number') &&
+          (typeof b === 'bigint' || typeof b === 'number')
+            ? compareNumeric(code, a, b)
+            : plan.test(compareValues(a, b));
+        if (!ok) {
           add(
             i,
             `${plan.left.name} ${showValue(a, plan.left.type)} is not ${plan.op} ${plan.right.name} ${showValue(b, plan.right.type)}`,
@@ -271,6 +373,20 @@ function mayNeedTrim(s: string): boolean {
   const a = s.charCodeAt(0);
   const b = s.charCodeAt(s.length - 1);
   return a <= 32 || a >= 0x80 || b <= 32 || b >= 0x80;
+}
+
+/**
+ * True when `s` is all ASCII with no letter in `from`..`from + 25` (97: a–z, 65: A–Z): then
+ * toUpperCase (resp. toLowerCase) would return the same text. Categorical values mostly arrive in
+ * the configured case already, and V8's case conversion returns a new string even then, which the
+ * `c === v` test must then compare character by character.
+ */
+function isAsciiWithout(s: string, from: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || (c >= from && c <= from + 25)) return false;
+  }
+  return true;
 }
 
 /** Compiles rules for a schema: `new Validator(schema, rules)`. */
@@ -308,7 +424,7 @@ function convertLiteral(field: NestedField, key: string, literal: number | strin
   }
 }
 
-function compileField(field: NestedField, r: FieldRules): FieldPlan {
+function compileField(field: NestedField, r: FieldRules, fast: boolean): FieldPlan {
   const { type, name } = field;
   const kind = type.kind;
   const checks: ValueCheck[] = [];
@@ -333,6 +449,8 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
         ? `${name} ${showValue(v, type)} is not a number`
         : `${name} ${showValue(v, type)} is below ${shown}`;
     });
+    if (fast && (typeof lo === 'number' || typeof lo === 'bigint'))
+      withFast(checks, { kind: 'min', bound: lo });
   }
   if (max !== undefined) {
     const hi = max;
@@ -345,6 +463,8 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
         return min === undefined ? `${name} ${showValue(v, type)} is not a number` : undefined;
       return `${name} ${showValue(v, type)} is above ${shown}`;
     });
+    if (fast && (typeof hi === 'number' || typeof hi === 'bigint'))
+      withFast(checks, { kind: 'max', bound: hi });
   }
   if (r.ignoreCase && (r.enum === undefined || kind !== 'string')) {
     throw configError(name, 'ignoreCase applies to an enum on a string column');
@@ -366,6 +486,9 @@ function compileField(field: NestedField, r: FieldRules): FieldPlan {
       const key = typeof v === 'string' ? fold(v) : v;
       return allowed.has(key) ? undefined : `${name} ${showValue(v, type)} is not one of ${list}`;
     });
+    // The literals as written: a value equal to one passes without folding its case (a fold
+    // allocates a string per value; a categorical column cleaned to the literals' case always hits).
+    if (fast) withFast(checks, { kind: 'in', values: new Set<Value>(values) });
   }
   if (r.regexFlags !== undefined && r.regex === undefined)
     throw configError(name, 'regexFlags needs a regex');
@@ -412,6 +535,12 @@ function check(checks: ValueCheck[], rule: string, test: ValueCheck['test']): vo
   checks.push({ rule, test });
 }
 
+/** Gives the check just added a fast test. */
+function withFast(checks: ValueCheck[], fast: FastCheck): void {
+  const last = checks.pop() as ValueCheck;
+  checks.push({ ...last, fast });
+}
+
 function codePoints(s: string): number {
   let n = s.length;
   // Each surrogate pair is one code point: subtract the high halves.
@@ -455,7 +584,7 @@ function orderClass(type: IcebergType): string | undefined {
   }
 }
 
-function compileCheck(schema: Schema, check: Check, index: number): ComparePlan {
+function compileCheck(schema: Schema, check: Check, index: number, fast: boolean): ComparePlan {
   const path = `checks.${index}`;
   const left = topField(schema, check.left, path);
   const right = topField(schema, check.right, path);
@@ -467,5 +596,7 @@ function compileCheck(schema: Schema, check: Check, index: number): ComparePlan 
       `rules: ${path}: cannot compare ${left.name} (${typeName(left.type)}) with ${right.name} (${typeName(right.type)})`,
     );
   }
-  return { left, right, op: check.op, test: OP_TESTS[check.op] };
+  // Only number-class columns (and temporals, which hold numbers or bigints) take the inline
+  // comparison; the `typeof` guard in collect keeps any other value on the general path.
+  return { left, right, op: check.op, test: OP_TESTS[check.op], code: fast ? OP_CODES[check.op] : -1 };
 }
