@@ -6,7 +6,8 @@
  */
 import type { RecordSink } from '../records/builder.js';
 import { CsvReader } from '../records/csv.js';
-import { decodeText, NdjsonReader } from '../records/json.js';
+import { decodeText } from '../records/json.js';
+import { chunkReader } from '../records/source.js';
 
 export interface PieceDecodeOptions {
   readonly format: 'csv' | 'ndjson';
@@ -34,21 +35,18 @@ export async function decodePiece(
   sink: RecordSink,
   afterChunk?: () => Promise<void>,
 ): Promise<readonly string[] | undefined> {
-  const common = {
+  const reader = chunkReader(o.format, {
+    ...o.csv,
     name: o.name,
     firstLine: o.firstLine,
     ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
-  };
-  const csv =
-    o.format === 'csv'
-      ? new CsvReader({ ...o.csv, ...common, ...(o.header ? { header: o.header } : {}) })
-      : undefined;
-  const reader = csv ?? new NdjsonReader(common);
+    ...(o.header ? { header: o.header } : {}),
+  });
   for await (const text of decodeText(each(chunks))) {
     reader.push(text, false, sink);
     await afterChunk?.();
   }
   reader.push('', true, sink);
   await afterChunk?.();
-  return csv?.header;
+  return reader instanceof CsvReader ? reader.header : undefined;
 }

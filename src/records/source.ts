@@ -109,11 +109,13 @@ export interface ChunkReader {
   push(text: string, final: boolean, sink: RecordSink): void;
 }
 
+/** The CSV dialect and `header` apply to CSV only; `firstLine` (a piece of a larger input) to CSV and NDJSON. */
 export function chunkReader(format: RecordFormat, options: CsvOptions = {}): ChunkReader {
   if (format === 'csv') return new CsvReader(options);
   const common = {
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+    ...(options.firstLine !== undefined ? { firstLine: options.firstLine } : {}),
   };
   return format === 'json' ? new JsonArrayReader(common) : new NdjsonReader(common);
 }
