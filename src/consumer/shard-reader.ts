@@ -36,7 +36,7 @@ class ReadRecord implements ChunkRecord {
   ) {}
 
   get position(): Position {
-    return (this.made ??= { sequence: BigInt(this.sequenceNumber), sub: this.sub });
+    return (this.made ??= positionOf(this.sequenceNumber, this.sub));
   }
 }
 

@@ -158,6 +158,7 @@ export class BatchBuilder implements RecordSink {
     readonly schema: Schema,
     options: Omit<BatchBuilderOptions, 'schema'> = {},
   ) {
+    this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.columns = schema.fields.map((field, index) => ({
       field,
       index,
@@ -166,16 +167,13 @@ export class BatchBuilder implements RecordSink {
       id: field.id,
       text: textConverter(field.type),
       value: valueConverter(field.type),
-      values: [] as Value[],
+      values: this.freshValues(),
     }));
     this.byName = new Map(schema.fields.map((f, i) => [f.name, i]));
     this.requiredIdx = schema.fields.flatMap((f, i) => (f.required ? [i] : []));
-    this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.stats = options.stats ?? newBatchStats();
     this.exactText = schema.fields.some((f) => f.type.kind !== 'long' && needsExactNumbers(f.type));
     this.exactLongs = schema.fields.some((f) => needsExactNumbers(f.type));
-    if (this.batchRows !== Infinity)
-      for (const col of this.columns) col.values = new Array<Value>(this.batchRows);
     this.inputName = options.inputName ?? 'input';
     this.written = new Float64Array(this.columns.length);
     this.failed = new Float64Array(this.columns.length);
@@ -387,11 +385,15 @@ export class BatchBuilder implements RecordSink {
       const values = col.values;
       if (values.length !== count) values.length = count; // a rejected last record's leftovers
       columns.set(col.id, values);
-      // Full size up front: filling a batch by index then never grows the array.
-      col.values = this.batchRows === Infinity ? [] : new Array<Value>(this.batchRows);
+      col.values = this.freshValues();
     }
     this.count = 0;
     return { rowCount: count, columns };
+  }
+
+  /** A column array for the next batch: full size up front, so filling it by index never grows it. */
+  private freshValues(): Value[] {
+    return this.batchRows === Infinity ? [] : new Array<Value>(this.batchRows);
   }
 
   /** Ends the input: the partial batch (if any rows) joins `ready`. */

@@ -96,8 +96,7 @@ export function keyReader(
     const col = cols[0] as readonly Value[];
     return (row) => {
       const v = col[row] ?? null;
-      if (v === null) return undefined;
-      return typeof v === 'bigint' ? bigintKey(v) : single(v);
+      return v === null ? undefined : single(v);
     };
   }
   return (row) => {

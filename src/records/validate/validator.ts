@@ -287,54 +287,54 @@ export class Validator {
     // added in rule order, and each loop runs one kind of test, inline where there is a fast one.
     for (const plan of this.fieldPlans) {
       const col = batch.columns.get(plan.field.id);
-      if (col === undefined) {
-        // A missing column is all null.
-        if (plan.required) {
-          const reason = `${plan.field.name} is required`;
-          const rule = `${plan.field.name}:required`;
-          for (let i = 0; i < n; i++) add(i, reason, rule);
-        }
-        continue;
-      }
       if (plan.required) {
         const reason = `${plan.field.name} is required`;
         const rule = `${plan.field.name}:required`;
-        for (let i = 0; i < n; i++) if ((col[i] ?? null) === null) add(i, reason, rule);
+        // A missing column is all null.
+        for (let i = 0; i < n; i++) if ((col?.[i] ?? null) === null) add(i, reason, rule);
       }
+      if (col === undefined) continue;
       for (const check of plan.checks) {
+        // One loop per kind of fast test, the test inline; a value it does not pass goes to check.test.
         const fast = check.fast;
-        const kind = fast?.kind;
-        if (kind === 'min') {
-          const lo = (fast as { bound: number | bigint }).bound;
-          for (let i = 0; i < n; i++) {
-            const v = col[i] ?? null;
-            if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v >= lo)) continue;
-            const reason = check.test(v);
-            if (reason !== undefined) add(i, reason, check.rule);
+        switch (fast?.kind) {
+          case 'min': {
+            const lo = fast.bound;
+            for (let i = 0; i < n; i++) {
+              const v = col[i] ?? null;
+              if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v >= lo)) continue;
+              const reason = check.test(v);
+              if (reason !== undefined) add(i, reason, check.rule);
+            }
+            break;
           }
-        } else if (kind === 'max') {
-          const hi = (fast as { bound: number | bigint }).bound;
-          for (let i = 0; i < n; i++) {
-            const v = col[i] ?? null;
-            if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v <= hi)) continue;
-            const reason = check.test(v);
-            if (reason !== undefined) add(i, reason, check.rule);
+          case 'max': {
+            const hi = fast.bound;
+            for (let i = 0; i < n; i++) {
+              const v = col[i] ?? null;
+              if (v === null || ((typeof v === 'number' || typeof v === 'bigint') && v <= hi)) continue;
+              const reason = check.test(v);
+              if (reason !== undefined) add(i, reason, check.rule);
+            }
+            break;
           }
-        } else if (kind === 'in') {
-          const values = (fast as { values: ReadonlySet<Value> }).values;
-          for (let i = 0; i < n; i++) {
-            const v = col[i] ?? null;
-            if (v === null || values.has(v)) continue;
-            const reason = check.test(v);
-            if (reason !== undefined) add(i, reason, check.rule);
+          case 'in': {
+            const values = fast.values;
+            for (let i = 0; i < n; i++) {
+              const v = col[i] ?? null;
+              if (v === null || values.has(v)) continue;
+              const reason = check.test(v);
+              if (reason !== undefined) add(i, reason, check.rule);
+            }
+            break;
           }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const v = col[i] ?? null;
-            if (v === null) continue;
-            const reason = check.test(v);
-            if (reason !== undefined) add(i, reason, check.rule);
-          }
+          default:
+            for (let i = 0; i < n; i++) {
+              const v = col[i] ?? null;
+              if (v === null) continue;
+              const reason = check.test(v);
+              if (reason !== undefined) add(i, reason, check.rule);
+            }
         }
       }
     }
@@ -442,29 +442,35 @@ function compileField(field: NestedField, r: FieldRules, fast: boolean): FieldPl
   if (min !== undefined) {
     const lo = min;
     const shown = showLiteral(lo, type);
-    check(checks, `${name}:min`, (v) => {
-      const c = compareValues(v, lo);
-      if (c >= 0) return undefined;
-      return Number.isNaN(c)
-        ? `${name} ${showValue(v, type)} is not a number`
-        : `${name} ${showValue(v, type)} is below ${shown}`;
-    });
-    if (fast && (typeof lo === 'number' || typeof lo === 'bigint'))
-      withFast(checks, { kind: 'min', bound: lo });
+    check(
+      checks,
+      `${name}:min`,
+      (v) => {
+        const c = compareValues(v, lo);
+        if (c >= 0) return undefined;
+        return Number.isNaN(c)
+          ? `${name} ${showValue(v, type)} is not a number`
+          : `${name} ${showValue(v, type)} is below ${shown}`;
+      },
+      fast && (typeof lo === 'number' || typeof lo === 'bigint') ? { kind: 'min', bound: lo } : undefined,
+    );
   }
   if (max !== undefined) {
     const hi = max;
     const shown = showLiteral(hi, type);
-    check(checks, `${name}:max`, (v) => {
-      const c = compareValues(v, hi);
-      if (c <= 0) return undefined;
-      // A NaN was already reported by min when there is one.
-      if (Number.isNaN(c))
-        return min === undefined ? `${name} ${showValue(v, type)} is not a number` : undefined;
-      return `${name} ${showValue(v, type)} is above ${shown}`;
-    });
-    if (fast && (typeof hi === 'number' || typeof hi === 'bigint'))
-      withFast(checks, { kind: 'max', bound: hi });
+    check(
+      checks,
+      `${name}:max`,
+      (v) => {
+        const c = compareValues(v, hi);
+        if (c <= 0) return undefined;
+        // A NaN was already reported by min when there is one.
+        if (Number.isNaN(c))
+          return min === undefined ? `${name} ${showValue(v, type)} is not a number` : undefined;
+        return `${name} ${showValue(v, type)} is above ${shown}`;
+      },
+      fast && (typeof hi === 'number' || typeof hi === 'bigint') ? { kind: 'max', bound: hi } : undefined,
+    );
   }
   if (r.ignoreCase && (r.enum === undefined || kind !== 'string')) {
     throw configError(name, 'ignoreCase applies to an enum on a string column');
@@ -482,13 +488,17 @@ function compileField(field: NestedField, r: FieldRules, fast: boolean): FieldPl
       .map((v) => showLiteral(v, type))
       .join(', ');
     const list = values.length > 12 ? `${shownList}, … (${values.length} values)` : shownList;
-    check(checks, `${name}:enum`, (v) => {
-      const key = typeof v === 'string' ? fold(v) : v;
-      return allowed.has(key) ? undefined : `${name} ${showValue(v, type)} is not one of ${list}`;
-    });
-    // The literals as written: a value equal to one passes without folding its case (a fold
-    // allocates a string per value; a categorical column cleaned to the literals' case always hits).
-    if (fast) withFast(checks, { kind: 'in', values: new Set<Value>(values) });
+    check(
+      checks,
+      `${name}:enum`,
+      (v) => {
+        const key = typeof v === 'string' ? fold(v) : v;
+        return allowed.has(key) ? undefined : `${name} ${showValue(v, type)} is not one of ${list}`;
+      },
+      // The literals as written: a value equal to one passes without folding its case (a fold
+      // allocates a string per value; a categorical column cleaned to the literals' case always hits).
+      fast ? { kind: 'in', values: new Set<Value>(values) } : undefined,
+    );
   }
   if (r.regexFlags !== undefined && r.regex === undefined)
     throw configError(name, 'regexFlags needs a regex');
@@ -531,14 +541,8 @@ function compileField(field: NestedField, r: FieldRules, fast: boolean): FieldPl
   return { field, required: r.required ?? false, checks };
 }
 
-function check(checks: ValueCheck[], rule: string, test: ValueCheck['test']): void {
-  checks.push({ rule, test });
-}
-
-/** Gives the check just added a fast test. */
-function withFast(checks: ValueCheck[], fast: FastCheck): void {
-  const last = checks.pop() as ValueCheck;
-  checks.push({ ...last, fast });
+function check(checks: ValueCheck[], rule: string, test: ValueCheck['test'], fast?: FastCheck): void {
+  checks.push(fast ? { rule, test, fast } : { rule, test });
 }
 
 function codePoints(s: string): number {
