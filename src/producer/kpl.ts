@@ -59,6 +59,20 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/** A length-delimited protobuf field (tag, length, bytes) at `pos`; returns the position after it. */
+function writeBytesField(buf: Buffer, pos: number, tag: number, bytes: Uint8Array): number {
+  buf[pos++] = tag;
+  pos = writeVarint(buf, pos, bytes.length);
+  buf.set(bytes, pos);
+  return pos + bytes.length;
+}
+
+/** Writes the MD5 of buf[magic, end) at `end` (the KPL trailer); returns the aggregate's length. */
+function appendMd5(buf: Buffer, end: number): number {
+  createHash('md5').update(buf.subarray(KPL_MAGIC.length, end)).digest().copy(buf, end);
+  return end + MD5_BYTES;
+}
+
 export interface AggregateOptions {
   /**
    * Every user record gets this partition key (one table entry) instead of its own. For the
@@ -141,15 +155,20 @@ export class AggregateBuilder {
   }
 
   private keyIndex(key: string): number {
-    let pk = this.pkIndex.get(key);
-    if (pk === undefined) {
-      pk = this.pkTable.length;
+    return this.tableIndex(this.pkTable, this.pkIndex, key);
+  }
+
+  /** The index of `key` in a key table (partition keys or explicit hash keys), added when new. */
+  private tableIndex(table: Buffer[], index: Map<string, number>, key: string): number {
+    let i = index.get(key);
+    if (i === undefined) {
+      i = table.length;
       const b = Buffer.from(key, 'utf8');
-      this.pkTable.push(b);
-      this.pkIndex.set(key, pk);
+      table.push(b);
+      index.set(key, i);
       this.bodySize += fieldSize(b.length);
     }
-    return pk;
+    return i;
   }
 
   add(r: AggregateInput): void {
@@ -169,16 +188,8 @@ export class AggregateBuilder {
       // Rare paths (a new key or hash key): the general size computation.
       if (KPL_OVERHEAD + this.bodySize + this.growth(r, dataLength) > maxSize) return false;
       pk = this.keyIndex(key);
-      if (r.explicitHashKey !== undefined) {
-        ehk = this.ehkIndex.get(r.explicitHashKey);
-        if (ehk === undefined) {
-          ehk = this.ehkTable.length;
-          const b = Buffer.from(r.explicitHashKey, 'utf8');
-          this.ehkTable.push(b);
-          this.ehkIndex.set(r.explicitHashKey, ehk);
-          this.bodySize += fieldSize(b.length);
-        }
-      }
+      if (r.explicitHashKey !== undefined)
+        ehk = this.tableIndex(this.ehkTable, this.ehkIndex, r.explicitHashKey);
     }
     const body = recordBodySize(pk, ehk, dataLength);
     const field = fieldSize(body);
@@ -194,10 +205,7 @@ export class AggregateBuilder {
       buf[pos++] = 0x10;
       pos = writeVarint(buf, pos, ehk);
     }
-    buf[pos++] = 0x1a;
-    pos = writeVarint(buf, pos, dataLength);
-    buf.set(r.data, pos);
-    this.recsLength = pos + dataLength;
+    this.recsLength = writeBytesField(buf, pos, 0x1a, r.data);
     this.bodySize += field;
     this.n++;
     return true;
@@ -216,43 +224,27 @@ export class AggregateBuilder {
   }
 
   private writePrefix(buf: Buffer): void {
-    const key = this.pkTable[0] as Buffer;
     KPL_MAGIC.copy(buf, 0);
-    let pos = KPL_MAGIC.length;
-    buf[pos++] = 0x0a;
-    pos = writeVarint(buf, pos, key.length);
-    buf.set(key, pos);
+    writeBytesField(buf, KPL_MAGIC.length, 0x0a, this.pkTable[0] as Buffer);
   }
 
   /** The aggregate's bytes: magic, protobuf, MD5 of the protobuf. */
   encode(): Buffer {
     if (this.prefix > 0 && this.ehkTable.length === 0) {
       this.reserve(0);
-      const end = this.recsLength;
-      createHash('md5').update(this.recs.subarray(KPL_MAGIC.length, end)).digest().copy(this.recs, end);
-      if (end + MD5_BYTES !== this.size) throw new Error('KPL size accounting is off');
+      const length = appendMd5(this.recs, this.recsLength);
+      if (length !== this.size) throw new Error('KPL size accounting is off');
       this.sealed = true;
-      return this.recs.subarray(0, end + MD5_BYTES);
+      return this.recs.subarray(0, length);
     }
     const out = Buffer.allocUnsafe(this.size);
     KPL_MAGIC.copy(out, 0);
     let pos = KPL_MAGIC.length;
-    for (const k of this.pkTable) {
-      out[pos++] = 0x0a;
-      pos = writeVarint(out, pos, k.length);
-      out.set(k, pos);
-      pos += k.length;
-    }
-    for (const k of this.ehkTable) {
-      out[pos++] = 0x12;
-      pos = writeVarint(out, pos, k.length);
-      out.set(k, pos);
-      pos += k.length;
-    }
+    for (const k of this.pkTable) pos = writeBytesField(out, pos, 0x0a, k);
+    for (const k of this.ehkTable) pos = writeBytesField(out, pos, 0x12, k);
     this.recs.copy(out, pos, this.prefix, this.recsLength);
-    const bodyEnd = pos + this.recsLength - this.prefix;
-    createHash('md5').update(out.subarray(KPL_MAGIC.length, bodyEnd)).digest().copy(out, bodyEnd);
-    if (bodyEnd + MD5_BYTES !== out.length) throw new Error('KPL size accounting is off');
+    if (appendMd5(out, pos + this.recsLength - this.prefix) !== out.length)
+      throw new Error('KPL size accounting is off');
     return out;
   }
 }
