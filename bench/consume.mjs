@@ -22,13 +22,13 @@
  * reasons) and 1 in 50 sent twice. Every case checks the table afterwards: rows written, rejected
  * and deduped must be exactly the expected counts.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runChild } from './child.mjs';
 import { spawnEmulator } from './emulators.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -69,23 +69,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) =>
   process.stderr.write(`[consume bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-function run(cmd, args, { env, cwd = ROOT } = {}) {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', rej);
-    child.on('close', (code) =>
-      res({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-  });
-}
+const run = (cmd, args, { env, cwd = ROOT } = {}) => runChild(cmd, args, { env, cwd });
 
 // ---- input ---------------------------------------------------------------------------------
 

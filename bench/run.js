@@ -27,7 +27,6 @@
  * bench/csv-to-ndjson.mjs turns that CSV into NDJSON typed by examples/nyc311.schema.json. Both
  * are cached under .cache/bench/ and rebuilt when the generator, converter or schema change.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -44,6 +43,7 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runChild } from './child.mjs';
 import { formatSummary, summarizeProfile } from './cpuprofile-top.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,31 +128,9 @@ function fail(message, code = 1) {
 
 const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-/** Runs a command; resolves with its exit code and captured output (never rejects on exit code). */
-function run(cmd, args, { env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({
-        code: code ?? (signal ? 128 : 1),
-        signal,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      });
-    });
-  });
-}
+/** Runs a command from the repository root; resolves with its exit code and output (bench/child.mjs). */
+const run = (cmd, args, { env, timeoutMs = CHILD_TIMEOUT_MS } = {}) =>
+  runChild(cmd, args, { env, cwd: ROOT, timeoutMs });
 
 /** Runs a command under /usr/bin/time; wall time from our own clock, CPU and peak RSS from time(1). */
 async function timed(cmd, args, opts) {
