@@ -22,10 +22,9 @@
  * a few hundred records each, as the KPL's do with a short buffering time; with small GetRecords
  * pages and batches this makes dozens of commits, hence many points to kill at.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileCatalog } from '../../src/catalog/file/index.js';
 import {
   listDeadLetterFiles,
@@ -35,6 +34,7 @@ import {
 import { LocalFileIO } from '../../src/iceberg/io/index.js';
 import { Table } from '../../src/iceberg/table/index.js';
 import { startKinesalite, startKinesisLocal, type Emulator } from '../setup/kinesis.js';
+import { emulatorPerFile } from '../support/emulator-per-file.js';
 import {
   EVENT_RULES,
   EVENT_SCHEMA,
@@ -59,13 +59,9 @@ const PER_MOMENT = Math.max(1, Math.floor(KILLS / 8));
 let emu: Emulator;
 let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'floe-consume-crash-'));
-  emu = ON_KINESIS_LOCAL ? await startKinesisLocal() : await startKinesalite();
-}, 120_000);
-afterAll(async () => {
-  await emu?.stop();
-  rmSync(dir, { recursive: true, force: true });
+emulatorPerFile('floe-consume-crash-', ON_KINESIS_LOCAL ? startKinesisLocal : startKinesalite, (e, d) => {
+  emu = e;
+  dir = d;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

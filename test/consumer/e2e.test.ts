@@ -13,10 +13,9 @@
  * (produce 32 s, drain 25 s, PyIceberg+DuckDB 8 s, dead-letter check 13 s, second drain 2 s),
  * 149 s at load ~8.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   listDeadLetterFiles,
   readDeadLetterFile,
@@ -27,6 +26,7 @@ import { LocalFileIO } from '../../src/iceberg/io/index.js';
 import { Table } from '../../src/iceberg/table/index.js';
 import { readWithBoth } from '../interop/readers.js';
 import { startKinesisLocal, type Emulator } from '../setup/kinesis.js';
+import { emulatorPerFile } from '../support/emulator-per-file.js';
 import {
   EVENT_RULES,
   EVENT_SCHEMA,
@@ -47,13 +47,9 @@ const BROKEN = 60;
 let emu: Emulator;
 let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'floe-consume-e2e-'));
-  emu = await startKinesisLocal();
-}, 120_000);
-afterAll(async () => {
-  await emu?.stop();
-  rmSync(dir, { recursive: true, force: true });
+emulatorPerFile('floe-consume-e2e-', startKinesisLocal, (e, d) => {
+  emu = e;
+  dir = d;
 });
 
 function tableDir(): string {

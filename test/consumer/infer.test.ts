@@ -3,24 +3,20 @@
  * from the stream's first records (kinesalite), the table created, and the records land; with
  * an empty stream, --drain has nothing to infer from and says so in one line.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readWithBoth } from '../interop/readers.js';
 import { startKinesalite, type Emulator } from '../setup/kinesis.js';
+import { emulatorPerFile } from '../support/emulator-per-file.js';
 import { expectedRows, floe, logLines, ndjson, sortById } from './helpers.js';
 
 let emu: Emulator;
 let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'floe-consume-infer-'));
-  emu = await startKinesalite();
-}, 120_000);
-afterAll(async () => {
-  await emu?.stop();
-  rmSync(dir, { recursive: true, force: true });
+emulatorPerFile('floe-consume-infer-', startKinesalite, (e, d) => {
+  emu = e;
+  dir = d;
 });
 
 const consume = (stream: string, table: string) =>

@@ -7,8 +7,7 @@
  * file order), and no child shard was read before its parents' `end` was committed.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ListShardsCommand,
@@ -17,11 +16,12 @@ import {
   SplitShardCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileCatalog } from '../../src/catalog/file/index.js';
 import { Table } from '../../src/iceberg/table/index.js';
 import { readParquetFile } from '../../src/iceberg/writer/reader.js';
 import { startKinesisLocal, type Emulator } from '../setup/kinesis.js';
+import { emulatorPerFile } from '../support/emulator-per-file.js';
 import { floe, logLines, startFloe } from './helpers.js';
 
 const PER_PHASE = Number(process.env.FLOE_RESHARD_RECORDS ?? 1200);
@@ -30,13 +30,9 @@ const STREAM = 'reshard';
 let emu: Emulator;
 let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'floe-consume-reshard-'));
-  emu = await startKinesisLocal();
-}, 120_000);
-afterAll(async () => {
-  await emu?.stop();
-  rmSync(dir, { recursive: true, force: true });
+emulatorPerFile('floe-consume-reshard-', startKinesisLocal, (e, d) => {
+  emu = e;
+  dir = d;
 });
 
 const SCHEMA = {

@@ -7,11 +7,10 @@
  * (one Kinesis record per row; a second server with `aggregate: false` on the same running
  * consumer, since `floe consume` builds its ingest options itself).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../src/cli/args.js';
 import { consumeSettings, consumeSpec, runConsume } from '../../src/cli/consume.js';
 import type { CliContext } from '../../src/cli/context.js';
@@ -21,18 +20,15 @@ import { startHttpServer, type HttpServer } from '../../src/server/index.js';
 import { EVENT_SCHEMA, expectedRows, ndjson, sortById } from '../consumer/helpers.js';
 import { readWithBoth } from '../interop/readers.js';
 import { kinesisEnv, startKinesisLocal, type Emulator } from '../setup/kinesis.js';
+import { emulatorPerFile } from '../support/emulator-per-file.js';
 
 const KEY = 'e2e-test-key-0123456789';
 let emu: Emulator;
 let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'floe-http-e2e-'));
-  emu = await startKinesisLocal();
-}, 120_000);
-afterAll(async () => {
-  await emu?.stop();
-  rmSync(dir, { recursive: true, force: true });
+emulatorPerFile('floe-http-e2e-', startKinesisLocal, (e, d) => {
+  emu = e;
+  dir = d;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
