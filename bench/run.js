@@ -632,14 +632,51 @@ function withSection(doc, section, begin, end) {
   return `${doc.slice(0, at)}${section}\n${doc.slice(at)}`;
 }
 
-/** BENCHMARKS.md with the produce section replaced (or added before the hand-written notes). */
-function withProduceSection(doc, section) {
-  const a = doc.indexOf(PRODUCE_BEGIN);
-  const b = doc.indexOf(PRODUCE_END);
-  if (a !== -1 && b > a) return doc.slice(0, a) + section + doc.slice(b + PRODUCE_END.length + 1);
-  const at = doc.indexOf(NOTES_MARKER);
-  if (at === -1) return `${doc}\n${section}\n${NOTES_MARKER}\n`;
-  return `${doc.slice(0, at)}${section}\n${doc.slice(at)}`;
+/** The benchmarks run alone by `--only <name>`, each writing its own section of BENCHMARKS.md. */
+const SECTION_BENCHES = {
+  produce: {
+    title: 'floe produce benchmark',
+    measure: () => produceBench(),
+    module: PRODUCE_BENCH,
+    markdown: 'produceMarkdown',
+    section: (p) => produceSection(p),
+    begin: PRODUCE_BEGIN,
+    end: PRODUCE_END,
+  },
+  ingest: {
+    title: 'HTTP API benchmark',
+    measure: () => ingestBench(),
+    module: INGEST_BENCH,
+    markdown: 'ingestMarkdown',
+    section: (p) => ingestSection(p),
+    begin: INGEST_BEGIN,
+    end: INGEST_END,
+  },
+  consume: {
+    title: 'floe consume benchmark',
+    measure: () => consumeBench(),
+    module: CONSUME_BENCH,
+    markdown: 'consumeMarkdown',
+    section: (p) => consumeSection(p),
+    begin: CONSUME_BEGIN,
+    end: CONSUME_END,
+  },
+};
+
+/** Runs one section's benchmark, prints its table and (with `write`) replaces its section. */
+async function sectionBench(name, b, write) {
+  if (!existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
+  const p = await b.measure();
+  if (p.rows) console.log(`\n${(await import(b.module))[b.markdown](p.rows)}`);
+  else console.log(`\n${b.title} FAILED: ${p.error}`);
+  if (write) {
+    const old = existsSync(BENCHMARKS_MD)
+      ? readFileSync(BENCHMARKS_MD, 'utf8')
+      : `# Benchmarks\n\n${NOTES_MARKER}\n`;
+    writeBenchmarks(withSection(old, await b.section(p), b.begin, b.end));
+    console.log(`\nwrote the ${name} section of BENCHMARKS.md`);
+  }
+  if (!p.ok) process.exitCode = 1;
 }
 
 function writeBenchmarks(text) {
@@ -649,49 +686,9 @@ function writeBenchmarks(text) {
 
 async function main() {
   const opts = options();
-  if (opts.only === 'ingest') {
-    if (!existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
-    const p = await ingestBench();
-    if (p.rows) console.log(`\n${(await import(INGEST_BENCH)).ingestMarkdown(p.rows)}`);
-    else console.log(`\nHTTP API benchmark FAILED: ${p.error}`);
-    if (opts.write) {
-      const old = existsSync(BENCHMARKS_MD)
-        ? readFileSync(BENCHMARKS_MD, 'utf8')
-        : `# Benchmarks\n\n${NOTES_MARKER}\n`;
-      writeBenchmarks(withSection(old, await ingestSection(p), INGEST_BEGIN, INGEST_END));
-      console.log(`\nwrote the ingest section of BENCHMARKS.md`);
-    }
-    if (!p.ok) process.exitCode = 1;
-    return;
-  }
-  if (opts.only === 'consume') {
-    if (!existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
-    const p = await consumeBench();
-    if (p.ok) console.log(`\n${(await import(CONSUME_BENCH)).consumeMarkdown(p.rows)}`);
-    else console.log(`\nfloe consume benchmark FAILED: ${p.error}`);
-    if (opts.write) {
-      const old = existsSync(BENCHMARKS_MD)
-        ? readFileSync(BENCHMARKS_MD, 'utf8')
-        : `# Benchmarks\n\n${NOTES_MARKER}\n`;
-      writeBenchmarks(withSection(old, await consumeSection(p), CONSUME_BEGIN, CONSUME_END));
-      console.log(`\nwrote the consume section of BENCHMARKS.md`);
-    }
-    if (!p.ok) process.exitCode = 1;
-    return;
-  }
-  if (opts.only === 'produce') {
-    if (!existsSync(FLOE)) fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
-    const p = await produceBench();
-    if (p.ok) console.log(`\n${(await import(PRODUCE_BENCH)).produceMarkdown(p.rows)}`);
-    else console.log(`\nfloe produce benchmark FAILED: ${p.error}`);
-    if (opts.write) {
-      const old = existsSync(BENCHMARKS_MD)
-        ? readFileSync(BENCHMARKS_MD, 'utf8')
-        : `# Benchmarks\n\n${NOTES_MARKER}\n`;
-      writeBenchmarks(withProduceSection(old, await produceSection(p)));
-      console.log(`\nwrote the produce section of BENCHMARKS.md`);
-    }
-    if (!p.ok) process.exitCode = 1;
+  const single = SECTION_BENCHES[opts.only];
+  if (single) {
+    await sectionBench(opts.only, single, opts.write);
     return;
   }
   // `all` adds the produce section on a full (written) run; `load` is the load benchmark alone.
