@@ -42,6 +42,26 @@ const userData = (kinesis: FakeKinesis): string[] =>
 
 const ndjsonHeaders = { 'content-type': 'application/x-ndjson' };
 
+/** POSTs an NDJSON body to db.events; the job's id. */
+async function ingestNdjson(s: HttpServer, body: string): Promise<string> {
+  const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
+    method: 'POST',
+    headers: ndjsonHeaders,
+    body,
+  });
+  return ((await r.json()) as { jobId: string }).jobId;
+}
+
+const jobStatus = async (s: HttpServer, jobId: string): Promise<Record<string, unknown>> =>
+  json(await fetch(`${s.url}/api/v1/status/${jobId}`));
+
+/** The job's status once `ok` holds (or after 5 s). */
+const waitForJob = (
+  s: HttpServer,
+  jobId: string,
+  ok: (status: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> => waitFor(() => jobStatus(s, jobId), ok);
+
 describe('health and readiness', () => {
   it('GET /health is 200 while the consumer runs and 503 once it stopped', async () => {
     const { s, c } = await start();
@@ -181,10 +201,7 @@ describe('ingest and job status', () => {
     expect(r.status).toBe(202);
     const { jobId, records } = (await r.json()) as { jobId: string; records: number };
     expect(records).toBe(3);
-    const st = await waitFor(
-      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
-      (v) => v.state !== 'ACCEPTED',
-    );
+    const st = await waitForJob(s, jobId, (v) => v.state !== 'ACCEPTED');
     expect(st.state).toBe('IN_STREAM');
     expect(userData(kinesis).sort()).toEqual([
       '{"id":1,"name":"a"}',
@@ -202,16 +219,16 @@ describe('ingest and job status', () => {
     const shards = Object.keys(seqs);
     const partial = Object.fromEntries(shards.map((sh) => [sh, String(BigInt(seqs[sh]!) - 1n)]));
     c.commit('db.events', partial, '111');
-    expect((await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).state).toBe('IN_STREAM');
+    expect((await jobStatus(s, jobId)).state).toBe('IN_STREAM');
     // Nor do sub-records short of the job's last one in its aggregate (where there is one before it).
     const maxSub = Math.max(...Object.values(subs));
     const cut = Object.entries(subs).find(([, sub]) => sub === maxSub)![0];
     if (maxSub > 0) {
       c.commit('db.events', { ...seqs, [cut]: `${seqs[cut]}:${maxSub - 1}` }, '112');
-      expect((await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).state).toBe('IN_STREAM');
+      expect((await jobStatus(s, jobId)).state).toBe('IN_STREAM');
     }
     c.commit('db.events', { ...seqs, 'shardId-other': '1' }, '222');
-    const done = await json(await fetch(`${s.url}/api/v1/status/${jobId}`));
+    const done = await jobStatus(s, jobId);
     expect(done).toMatchObject({ state: 'COMMITTED', snapshotId: '222', records: 3, sent: 3, failed: 0 });
     const m = await (await fetch(`${s.url}/metrics`)).text();
     expect(m).toContain('floe_ingest_records_total{table="db.events",outcome="accepted"} 3');
@@ -221,16 +238,8 @@ describe('ingest and job status', () => {
   it('settles a job at once when a commit covering it landed before its put was acknowledged', async () => {
     const { s, c } = await start();
     c.commit('db.events', { 'shardId-000000000000': 'end', 'shardId-000000000001': '999999' }, '77');
-    const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-      method: 'POST',
-      headers: ndjsonHeaders,
-      body: '{"id":1}',
-    });
-    const { jobId } = (await r.json()) as { jobId: string };
-    const st = await waitFor(
-      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
-      (v) => v.state === 'COMMITTED',
-    );
+    const jobId = await ingestNdjson(s, '{"id":1}');
+    const st = await waitForJob(s, jobId, (v) => v.state === 'COMMITTED');
     expect(st).toMatchObject({ state: 'COMMITTED', snapshotId: '77' });
   });
 
@@ -343,16 +352,8 @@ describe('ingest and job status', () => {
     });
     const s = await startHttpServer({ port: 0, consumer: c, ingest: { api: kinesis } });
     servers.push(s);
-    const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-      method: 'POST',
-      headers: ndjsonHeaders,
-      body: '{"id":1}\n{"id":2}',
-    });
-    const { jobId } = (await r.json()) as { jobId: string };
-    const st = await waitFor(
-      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
-      (v) => v.state === 'FAILED',
-    );
+    const jobId = await ingestNdjson(s, '{"id":1}\n{"id":2}');
+    const st = await waitForJob(s, jobId, (v) => v.state === 'FAILED');
     expect(st).toMatchObject({ state: 'FAILED', failed: 2, sent: 0 });
     expect(st.error).toMatch(/ResourceNotFoundException|not found/);
   });
@@ -369,16 +370,8 @@ describe('ingest and job status', () => {
       ingest: { api: kinesis, backoffBaseMs: 1, backoffMaxMs: 2 },
     });
     servers.push(s);
-    const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-      method: 'POST',
-      headers: ndjsonHeaders,
-      body: '{"id":1}\n{"id":2}',
-    });
-    const { jobId } = (await r.json()) as { jobId: string };
-    const st = await waitFor(
-      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
-      (v) => v.state === 'IN_STREAM',
-    );
+    const jobId = await ingestNdjson(s, '{"id":1}\n{"id":2}');
+    const st = await waitForJob(s, jobId, (v) => v.state === 'IN_STREAM');
     expect(st).toMatchObject({ state: 'IN_STREAM', sent: 2 });
     expect(kinesis.failedEntries).toBe(2);
   });
@@ -388,21 +381,13 @@ describe('ingest and job status', () => {
     const kinesis = new FakeKinesis({ shards: 2 });
     const s = await startHttpServer({ port: 0, consumer: c, ingest: { api: kinesis, aggregate: false } });
     servers.push(s);
-    const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-      method: 'POST',
-      headers: ndjsonHeaders,
-      body: '{"id":1}\n{"id":2}\n{"id":3}\n{"id":4}',
-    });
-    const { jobId } = (await r.json()) as { jobId: string };
-    const st = await waitFor(
-      async () => json(await fetch(`${s.url}/api/v1/status/${jobId}`)),
-      (v) => v.state === 'IN_STREAM',
-    );
+    const jobId = await ingestNdjson(s, '{"id":1}\n{"id":2}\n{"id":3}\n{"id":4}');
+    const st = await waitForJob(s, jobId, (v) => v.state === 'IN_STREAM');
     expect(kinesis.stored).toHaveLength(4);
     expect(kinesis.stored.every((x) => deaggregate(x.data) === undefined)).toBe(true);
     expect(st.subSequenceNumbers).toBeUndefined();
     c.commit('db.events', st.sequenceNumbers as Record<string, string>, '5');
-    expect(await json(await fetch(`${s.url}/api/v1/status/${jobId}`))).toMatchObject({
+    expect(await jobStatus(s, jobId)).toMatchObject({
       state: 'COMMITTED',
       snapshotId: '5',
     });
