@@ -253,25 +253,6 @@ async function ensureNamespace(catalog: Catalog, namespace: readonly string[]): 
   }
 }
 
-/**
- * The format to load with worker threads, or undefined for the main thread alone: workers pay
- * off for large files (not stdin: it cannot be read again after sampling) in CSV or NDJSON
- * (a JSON array cannot be cut into pieces without parsing it).
- */
-async function parallelFormat(
-  settings: LoadSettings,
-  format: RecordFormat,
-  table: Table,
-): Promise<'csv' | 'ndjson' | undefined> {
-  if (settings.input === '-' || (settings.workers ?? defaultWorkers()) < 2) return undefined;
-  if (format !== 'csv' && format !== 'ndjson') return undefined;
-  // A quote that is not one byte cannot be found by the byte splitter: one thread reads it.
-  if (!canSplit(format, settings.quote)) return undefined;
-  if (!canLoadInParallel(table)) return undefined;
-  if (settings.workers !== undefined) return format;
-  return (await largeEnough(settings.input)) ? format : undefined;
-}
-
 async function largeEnough(path: string): Promise<boolean> {
   const size = (await stat(path)).size;
   const compressed = path.endsWith('.gz');
@@ -280,13 +261,33 @@ async function largeEnough(path: string): Promise<boolean> {
 
 /**
  * Workers started before the table and format are known, when the load will probably run in
- * parallel: their start-up then overlaps the catalog, sampling and table creation.
+ * parallel: their start-up then overlaps the catalog, sampling and table creation. Workers pay
+ * off for large files (not stdin: it cannot be read again after sampling); `--workers N` asks
+ * for them whatever the size.
  */
 async function earlyWorkers(settings: LoadSettings): Promise<LoadWorkers | undefined> {
   const count = settings.workers ?? defaultWorkers();
   if (settings.input === '-' || count < 2) return undefined;
   if (settings.workers === undefined && !(await largeEnough(settings.input))) return undefined;
   return LoadWorkers.start(count);
+}
+
+/**
+ * The format to load with the early workers, or undefined for the main thread alone: CSV or
+ * NDJSON (a JSON array cannot be cut into pieces without parsing it), cut bytewise, into a table
+ * a worker can write.
+ */
+function parallelFormat(
+  pool: LoadWorkers | undefined,
+  settings: LoadSettings,
+  format: RecordFormat,
+  table: Table,
+): 'csv' | 'ndjson' | undefined {
+  if (pool === undefined) return undefined;
+  if (format !== 'csv' && format !== 'ndjson') return undefined;
+  // A quote that is not one byte cannot be found by the byte splitter: one thread reads it.
+  if (!canSplit(format, settings.quote)) return undefined;
+  return canLoadInParallel(table) ? format : undefined;
 }
 
 export async function runLoad(
@@ -441,7 +442,7 @@ async function loadWith(
   };
 
   /** Worker threads decode and write pieces of the file; one append of all their files. */
-  const parallel = async (format: 'csv' | 'ndjson'): Promise<Snapshot> => {
+  const parallel = async (format: 'csv' | 'ndjson', workers: LoadWorkers): Promise<Snapshot> => {
     await source.close();
     const files = await writeInParallel({
       path: settings.input,
@@ -453,8 +454,8 @@ async function loadWith(
       ...(first.kind === 'csv' ? { header: first.header } : {}),
       table: target,
       inputName: name,
-      workers: settings.workers ?? defaultWorkers(),
-      ...(pool ? { pool } : {}),
+      workers: workers.threads.length,
+      pool: workers,
       ...(settings.codec ? { codec: settings.codec } : {}),
       batchRows: settings.batchRows,
       onReject,
@@ -466,8 +467,8 @@ async function loadWith(
 
   let snapshot: Snapshot;
   try {
-    const format = await parallelFormat(settings, source.format, table);
-    snapshot = format ? await parallel(format) : await sequential();
+    const format = parallelFormat(pool, settings, source.format, table);
+    snapshot = format && pool ? await parallel(format, pool) : await sequential();
   } catch (err) {
     await source.close().catch(() => undefined);
     if (created) await catalog.dropTable(settings.table, { purge: true }).catch(() => undefined);
