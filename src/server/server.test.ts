@@ -42,13 +42,17 @@ const userData = (kinesis: FakeKinesis): string[] =>
 
 const ndjsonHeaders = { 'content-type': 'application/x-ndjson' };
 
-/** POSTs an NDJSON body to db.events; the job's id. */
-async function ingestNdjson(s: HttpServer, body: string): Promise<string> {
-  const r = await fetch(`${s.url}/api/v1/ingest?table=db.events`, {
+/** POSTs a body of the given content type to db.events's ingest endpoint. */
+const postIngest = (s: HttpServer, type: string, body: string): Promise<Response> =>
+  fetch(`${s.url}/api/v1/ingest?table=db.events`, {
     method: 'POST',
-    headers: ndjsonHeaders,
+    headers: { 'content-type': type },
     body,
   });
+
+/** POSTs an NDJSON body to db.events; the job's id. */
+async function ingestNdjson(s: HttpServer, body: string): Promise<string> {
+  const r = await postIngest(s, ndjsonHeaders['content-type'], body);
   return ((await r.json()) as { jobId: string }).jobId;
 }
 
@@ -245,12 +249,7 @@ describe('ingest and job status', () => {
 
   it('takes a JSON array, a single JSON object and CSV', async () => {
     const { s, kinesis } = await start();
-    const post = (type: string, body: string): Promise<Response> =>
-      fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-        method: 'POST',
-        headers: { 'content-type': type },
-        body,
-      });
+    const post = (type: string, body: string): Promise<Response> => postIngest(s, type, body);
     expect(await json(await post('application/json', '[{"id":1},\n {"id": 2}]'))).toMatchObject({
       records: 2,
     });
@@ -273,12 +272,7 @@ describe('ingest and job status', () => {
 
   it('refuses malformed bodies with 400 naming the line, and unknown content types with 415', async () => {
     const { s, kinesis } = await start();
-    const post = (type: string, body: string): Promise<Response> =>
-      fetch(`${s.url}/api/v1/ingest?table=db.events`, {
-        method: 'POST',
-        headers: { 'content-type': type },
-        body,
-      });
+    const post = (type: string, body: string): Promise<Response> => postIngest(s, type, body);
     const a = await post('application/x-ndjson', '{"id":1}\n{"id": \n{"id":3}');
     expect(a.status).toBe(400);
     expect(await json(a)).toMatchObject({ line: 2, error: expect.stringMatching(/^line 2: invalid JSON/) });

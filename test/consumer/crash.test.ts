@@ -22,7 +22,7 @@
  * a few hundred records each, as the KPL's do with a short buffering time; with small GetRecords
  * pages and batches this makes dozens of commits, hence many points to kill at.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileCatalog } from '../../src/catalog/file/index.js';
@@ -36,8 +36,6 @@ import { Table } from '../../src/iceberg/table/index.js';
 import { startKinesalite, startKinesisLocal, type Emulator } from '../setup/kinesis.js';
 import { emulatorPerFile } from '../support/emulator-per-file.js';
 import {
-  EVENT_RULES,
-  EVENT_SCHEMA,
   dirtyPositions,
   eventRecord,
   expectDeadLetters,
@@ -46,6 +44,7 @@ import {
   putPayloads,
   startFloe,
   streamPlan,
+  writePlanFiles,
 } from './helpers.js';
 
 const N = Number(process.env.FLOE_CRASH_RECORDS ?? 200_000);
@@ -96,10 +95,7 @@ describe('kill -9 the consumer at random points', () => {
     async () => {
       const plan = streamPlan({ records: N, plain: PLAIN, broken: BROKEN });
       await emu.createStream('crash', 4);
-      writeFileSync(join(dir, 'schema.json'), JSON.stringify(EVENT_SCHEMA));
-      writeFileSync(join(dir, 'rules.json'), JSON.stringify(EVENT_RULES));
-      writeFileSync(join(dir, 'plain.ndjson'), plan.plain);
-      writeFileSync(join(dir, 'agg.ndjson'), plan.aggregated);
+      writePlanFiles(dir, plan);
       const t0 = Date.now();
       const produced = await Promise.all([
         floe(['produce', 'agg.ndjson', '--stream', 'crash', '--aggregate', '--rate', '30000', '-q'], {

@@ -13,7 +13,7 @@
  * (produce 32 s, drain 25 s, PyIceberg+DuckDB 8 s, dead-letter check 13 s, second drain 2 s),
  * 149 s at load ~8.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -28,8 +28,6 @@ import { readWithBoth } from '../interop/readers.js';
 import { startKinesisLocal, type Emulator } from '../setup/kinesis.js';
 import { emulatorPerFile } from '../support/emulator-per-file.js';
 import {
-  EVENT_RULES,
-  EVENT_SCHEMA,
   dirtyPositions,
   expectDeadLetters,
   expectedRows,
@@ -38,6 +36,7 @@ import {
   putPayloads,
   sortById,
   streamPlan,
+  writePlanFiles,
 } from './helpers.js';
 
 const N = Number(process.env.FLOE_E2E_RECORDS ?? 100_000);
@@ -74,10 +73,7 @@ describe('floe consume --drain on kinesis-local (4 shards)', () => {
     expect(plan.nearDuplicates).toBeGreaterThan(0);
     expect(plan.farDuplicates).toBeGreaterThan(0);
     await emu.createStream('events', 4);
-    writeFileSync(join(dir, 'schema.json'), JSON.stringify(EVENT_SCHEMA));
-    writeFileSync(join(dir, 'rules.json'), JSON.stringify(EVENT_RULES));
-    writeFileSync(join(dir, 'plain.ndjson'), plan.plain);
-    writeFileSync(join(dir, 'agg.ndjson'), plan.aggregated);
+    writePlanFiles(dir, plan);
     const t0 = Date.now();
     // One after the other: kinesis-local is slow, and two producers at once left PutRecords calls
     // waiting past the SDK's request timeout.

@@ -5,6 +5,7 @@
  * records, and the exact table rows and dead letters it must give (e2e and crash tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -191,6 +192,14 @@ export interface StreamPlan {
   readonly duplicates: number;
   readonly nearDuplicates: number;
   readonly farDuplicates: number;
+}
+
+/** The files `floe produce` and `floe consume` read for a plan: schema.json, rules.json, plain.ndjson and agg.ndjson in `dir`. */
+export function writePlanFiles(dir: string, plan: StreamPlan): void {
+  writeFileSync(join(dir, 'schema.json'), JSON.stringify(EVENT_SCHEMA));
+  writeFileSync(join(dir, 'rules.json'), JSON.stringify(EVENT_RULES));
+  writeFileSync(join(dir, 'plain.ndjson'), plan.plain);
+  writeFileSync(join(dir, 'agg.ndjson'), plan.aggregated);
 }
 
 export function streamPlan(o: StreamPlanOptions): StreamPlan {
