@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FloeError } from '../../errors.js';
 import {
   COMPRESSION_LEVEL_PROPERTY,
   compressorsFor,
   decompressors,
   resolveCompressionLevel,
+  zstdBackend,
 } from './codecs.js';
 
 /** Text that compresses differently at different levels: repetitive, but not trivially. */
@@ -37,5 +39,47 @@ describe('ZSTD level', () => {
     expect(resolveCompressionLevel({})).toBeUndefined();
     expect(resolveCompressionLevel({ [COMPRESSION_LEVEL_PROPERTY]: '3' })).toBe(3);
     expect(() => resolveCompressionLevel({ [COMPRESSION_LEVEL_PROPERTY]: 'fast' })).toThrow(FloeError);
+  });
+});
+
+describe('ZSTD backends', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** codecs.ts loaded afresh, so it chooses its backend under the current environment. */
+  async function freshCodecs(): Promise<typeof import('./codecs.js')> {
+    vi.resetModules();
+    return import('./codecs.js');
+  }
+
+  it('compresses natively when zstd-napi is installed (the default install builds it)', () => {
+    let installed = true;
+    try {
+      createRequire(import.meta.url).resolve('zstd-napi');
+    } catch {
+      installed = false;
+    }
+    expect(zstdBackend()).toBe(installed ? 'native' : 'wasm');
+  });
+
+  it('FLOE_ZSTD=wasm forces the wasm build; both write frames the other side reads, same sizes', async () => {
+    const input = sample();
+    const nativeCodecs = await freshCodecs();
+    const nativeFrames = [1, 3, 19].map((level) => nativeCodecs.compressorsFor('zstd', level));
+    vi.stubEnv('FLOE_ZSTD', 'wasm');
+    const wasmCodecs = await freshCodecs();
+    expect(wasmCodecs.zstdBackend()).toBe('wasm');
+    const { ZSTD: decompress } = await wasmCodecs.decompressors();
+    for (const [i, level] of [1, 3, 19].entries()) {
+      const fromNative = (await nativeFrames[i]!).ZSTD!(input);
+      const fromWasm = (await wasmCodecs.compressorsFor('zstd', level)).ZSTD!(input);
+      // The same library version at the same level: the same compressed size.
+      expect(fromNative.length).toBe(fromWasm.length);
+      for (const frame of [fromNative, fromWasm]) {
+        expect(Buffer.from(decompress!(frame, input.length)).equals(Buffer.from(input))).toBe(true);
+      }
+    }
   });
 });
