@@ -89,6 +89,28 @@ function agrees(type: IcebergType, text: string): void {
 }
 
 describe('fast converters agree with convert.ts', () => {
+  test('timestamps sharing a date prefix, in any order (the last-date cache)', () => {
+    // Same day with other times and zones, and the same prefix text made invalid after it.
+    const sameDay = (text: string) =>
+      fc.constantFrom(
+        text,
+        text.slice(0, 10),
+        `${text.slice(0, 10)}T23:59:59.999999-05:00`,
+        `${text.slice(0, 10)}x00:00`,
+        `${text.slice(0, 9)}`,
+        `${text.slice(0, 10)}T24:00:00`,
+      );
+    fc.assert(
+      fc.property(
+        timestampText.chain((text) => fc.array(sameDay(text), { minLength: 2, maxLength: 6 })),
+        (texts) => {
+          for (const text of texts) agrees(t.timestamp, text);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test('timestamps and dates from text', () => {
     fc.assert(
       fc.property(timestampText, (text) => {

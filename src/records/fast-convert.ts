@@ -33,14 +33,44 @@ function daysInMonth(year: number, month: number): number {
 
 const NO_DATE = -1e9;
 
+// The last date prefix seen and its day number: timestamps of one input mostly share their day,
+// and the lookup is cheaper than the calendar arithmetic.
+let lastYmd = -1;
+let lastDays = 0;
+
 /** Days of a `YYYY-MM-DD` prefix (4-digit year), or NO_DATE when s does not start with a valid one. */
 function datePrefix(s: string): number {
-  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2);
-  if (year < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return NO_DATE;
-  const month = two(s, 5);
-  const day = two(s, 8);
+  // Char codes minus '0' read as unsigned: a non-digit is > 9 whichever side of '0' it lies.
+  const y0 = s.charCodeAt(0) - D0;
+  const y1 = s.charCodeAt(1) - D0;
+  const y2 = s.charCodeAt(2) - D0;
+  const y3 = s.charCodeAt(3) - D0;
+  const m0 = s.charCodeAt(5) - D0;
+  const m1 = s.charCodeAt(6) - D0;
+  const d0 = s.charCodeAt(8) - D0;
+  const d1 = s.charCodeAt(9) - D0;
+  if (
+    y0 >>> 0 > 9 ||
+    y1 >>> 0 > 9 ||
+    y2 >>> 0 > 9 ||
+    y3 >>> 0 > 9 ||
+    m0 >>> 0 > 9 ||
+    m1 >>> 0 > 9 ||
+    d0 >>> 0 > 9 ||
+    d1 >>> 0 > 9 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45
+  )
+    return NO_DATE;
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = m0 * 10 + m1;
+  const day = d0 * 10 + d1;
+  const ymd = year * 10000 + month * 100 + day;
+  if (ymd === lastYmd) return lastDays;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NO_DATE;
-  return daysFromCivil(year, month, day);
+  lastYmd = ymd;
+  lastDays = daysFromCivil(year, month, day);
+  return lastDays;
 }
 
 /**
@@ -60,15 +90,21 @@ export function fastTimestampMicros(s: string): bigint | undefined {
   if (len > 10) {
     const sep = s.charCodeAt(10);
     if (len < 16 || (sep !== 84 && sep !== 116 && sep !== 32) || s.charCodeAt(13) !== 58) return undefined;
-    const h = two(s, 11);
-    const m = two(s, 14);
-    if (h < 0 || h > 23 || m < 0 || m > 59) return undefined;
-    secs += h * 3600 + m * 60;
+    const h0 = s.charCodeAt(11) - D0;
+    const h1 = s.charCodeAt(12) - D0;
+    const n0 = s.charCodeAt(14) - D0;
+    const n1 = s.charCodeAt(15) - D0;
+    if (h0 >>> 0 > 2 || h1 >>> 0 > 9 || n0 >>> 0 > 5 || n1 >>> 0 > 9) return undefined;
+    const h = h0 * 10 + h1;
+    if (h > 23) return undefined;
+    secs += h * 3600 + (n0 * 10 + n1) * 60;
     i = 16;
     if (i < len && s.charCodeAt(i) === 58) {
-      const sec = two(s, 17);
-      if (len < 19 || sec < 0 || sec > 59) return undefined;
-      secs += sec;
+      if (len < 19) return undefined;
+      const s0 = s.charCodeAt(17) - D0;
+      const s1 = s.charCodeAt(18) - D0;
+      if (s0 >>> 0 > 5 || s1 >>> 0 > 9) return undefined;
+      secs += s0 * 10 + s1;
       i = 19;
       const dot = s.charCodeAt(i);
       if (dot === 46 || dot === 44) {
