@@ -24,9 +24,12 @@ ENV NODE_ENV=production \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; --ignore-scripts skips "prepare" (it would need TypeScript) and no
-# production dependency has an install script (DuckDB ships prebuilt platform packages).
+# Production dependencies only; --ignore-scripts skips "prepare" (it would need TypeScript).
+# DuckDB ships prebuilt platform packages. The one install script wanted is the optional native
+# ZSTD binding's: `npm rebuild zstd-napi` fetches its prebuilt binary (the slim image has no
+# compiler); if that fails, floe compresses with its wasm ZSTD build instead, the same files.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && (npm rebuild zstd-napi || echo "zstd-napi: no native binary, floe uses wasm ZSTD") \
     && npm cache clean --force \
     && mkdir -p /etc/floe /var/lib/floe \
     && chown node:node /var/lib/floe
