@@ -546,7 +546,7 @@ Command: \`npm run bench -- --only produce\` (bench/produce.mjs) — run ${date}
 ${body}
 
 - Input: NDJSON records of the given size (\`{"id":…,"ts":…,"pad":"xxx…"}\`), default partition keys, a fresh 4-shard stream on an emulator started on 127.0.0.1 (kinesalite 3.3.3 in memory; kinesis-local 0.6.2), sent through the real SDK client by \`produce()\` from dist/ (what \`floe produce\` runs), 8 calls in flight. Every case checks that all records were sent and none failed.
-- records/s is user records delivered per second of the run's wall time, which on an emulator mostly measures the emulator (each plain entry is one stored record; an aggregate is ~5,000 200-byte records in one 1 MiB record). "records per producer CPU-s" is the producer's own ceiling: user records ÷ the producer process's CPU time (user + sys) during the run, the SDK's request serialisation and signing included; the emulator runs in another process.
+- records/s is user records delivered per second of the run's wall time, which on an emulator mostly measures the emulator (each plain entry is one stored record; an aggregate is ~2,500 200-byte records in one 512 KiB record, one per call). "records per producer CPU-s" is the producer's own ceiling: user records ÷ the producer process's CPU time (user + sys) during the run, the SDK's request serialisation and signing included; the emulator runs in another process.
 ${PRODUCE_END}
 `;
 }

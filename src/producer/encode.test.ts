@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkReader } from '../records/index.js';
 import { compactJson, isBad, RecordEncoder, type BadRecord, type EncodeOptions } from './encode.js';
-import type { UserRecord } from './entry.js';
+import { TextRecord, type UserRecord } from './entry.js';
 
 function encode(format: 'csv' | 'json' | 'ndjson', text: string, options: EncodeOptions = {}) {
   const enc = new RecordEncoder(options);
@@ -93,5 +93,26 @@ describe('RecordEncoder', () => {
   it('compactJson removes only insignificant whitespace', () => {
     expect(compactJson(' { "a" : [ 1 , 2 ] ,\n "b":"x  y" } ')).toBe('{"a":[1,2],"b":"x  y"}');
     expect(compactJson('{"a":"\\"  "}')).toBe('{"a":"\\"  "}');
+  });
+
+  it('makes text records: bytes and the default key only when read, the same each time', () => {
+    const r = encode('ndjson', '{"a":"€"}\n{"b":2}\n');
+    const first = r.good[0] as TextRecord;
+    expect(first).toBeInstanceOf(TextRecord);
+    expect(first.text).toBe('{"a":"€"}');
+    expect(first.data).toEqual(Buffer.from('{"a":"€"}', 'utf8'));
+    expect(first.data).toBe(first.data);
+    expect(r.good.map((g) => g.partitionKey)).toEqual(['1', '2']);
+  });
+
+  it('measures multi-byte records against the limit exactly (3-byte characters near 1 MiB)', () => {
+    const chars = Math.floor((1024 * 1024 - 9) / 3); // 8 bytes of JSON around them, 1 of key
+    const fits = JSON.stringify({ s: '€'.repeat(chars) });
+    const over = JSON.stringify({ s: '€'.repeat(chars + 1) });
+    expect(Buffer.byteLength(fits) + 1).toBeLessThanOrEqual(1024 * 1024);
+    expect(Buffer.byteLength(over) + 1).toBeGreaterThan(1024 * 1024);
+    const r = encode('ndjson', `${fits}\n${over}\n`);
+    expect(r.good.map((g) => g.line)).toEqual([1]);
+    expect(r.bad.map((b) => b.line)).toEqual([2]);
   });
 });

@@ -7,7 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FloeError } from '../errors.js';
-import type { PutEntry } from './entry.js';
+import { TextRecord, type PutEntry } from './entry.js';
 
 export class FailedRecordsWriter {
   private stream: WriteStream | undefined;
@@ -34,7 +34,7 @@ export class FailedRecordsWriter {
         `{"line":${r.line},"errorCode":${JSON.stringify(code)},"errorMessage":${JSON.stringify(message)},` +
         `"attempts":${entry.attempts},"partitionKey":${JSON.stringify(entry.sharedKey ? entry.partitionKey : r.partitionKey)},` +
         (r.explicitHashKey !== undefined ? `"explicitHashKey":${JSON.stringify(r.explicitHashKey)},` : '') +
-        `"record":${r.data.toString('utf8')}}\n`;
+        `"record":${r instanceof TextRecord ? r.text : r.data.toString('utf8')}}\n`;
     }
     this.stream.write(text);
   }

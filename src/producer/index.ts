@@ -3,7 +3,13 @@
  * PutRecords at the service limits, with retries, optional KPL aggregation, rate limiting and
  * backpressure. `produce()` is the whole run; the parts are exported for tests and the server.
  */
-export { produce, type ProduceSettings, type ProduceDeps, type ProduceSummary } from './produce.js';
+export {
+  produce,
+  DEFAULT_AGGREGATE_BYTES,
+  type ProduceSettings,
+  type ProduceDeps,
+  type ProduceSummary,
+} from './produce.js';
 export {
   RecordEncoder,
   compactJson,
@@ -12,7 +18,15 @@ export {
   type Encoded,
   type EncodeOptions,
 } from './encode.js';
-export type { PutBatch, PutEntry, UserRecord } from './entry.js';
+export {
+  AggregateEntry,
+  TextRecord,
+  userBytesOf,
+  userCountOf,
+  type PutBatch,
+  type PutEntry,
+  type UserRecord,
+} from './entry.js';
 export { PutBatcher, KINESIS_BATCH_LIMITS, type BatchLimits } from './batcher.js';
 export { AggregateBuilder, encodeAggregate, KPL_MAGIC, KPL_OVERHEAD, type AggregateInput } from './kpl.js';
 export { hashKeyOf, ShardMap, type ShardRange } from './hash.js';

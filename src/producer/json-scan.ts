@@ -14,6 +14,10 @@ const MAX_DEPTH = 512;
 // eslint-disable-next-line no-control-regex -- control characters end a plain string run
 const PLAIN_STRING = /[^"\\\x00-\x1f]*"/y;
 
+/** A backslash or a control character anywhere: strings need the full check. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const NEEDS_CHECK = /[\x00-\x1f\\]/;
+
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
@@ -24,6 +28,12 @@ export class JsonObjectScanner {
   private depth = 0;
   /** Whether the last string scanned had an escape. */
   private escaped = false;
+  /**
+   * The text has no backslash and no control character, so every string runs to the next quote
+   * (found by indexOf, which searches natively) and has no escape. Checked once per text: a
+   * regular expression per string cost more than the rest of the scan.
+   */
+  private plain = false;
   private field: string | undefined;
   /** Whitespace outside strings was seen: the text is not compact. */
   spaced = false;
@@ -40,6 +50,7 @@ export class JsonObjectScanner {
     this.valueStart = -1;
     this.valueEnd = -1;
     this.field = field;
+    this.plain = !NEEDS_CHECK.test(s);
     this.ws();
     if (s.charCodeAt(this.i) !== 123 || !this.obj(true)) return false;
     this.ws();
@@ -80,6 +91,13 @@ export class JsonObjectScanner {
 
   private str(): boolean {
     const s = this.s;
+    if (this.plain) {
+      const end = s.indexOf('"', this.i + 1);
+      if (end < 0) return false;
+      this.i = end + 1;
+      this.escaped = false;
+      return true;
+    }
     // Most strings have no escapes: one native regex run to the closing quote.
     PLAIN_STRING.lastIndex = this.i + 1;
     if (PLAIN_STRING.test(s)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AggregateEntry, TextRecord } from './entry.js';
 import { AggregateBuilder, encodeAggregate, KPL_MAGIC, type AggregateInput } from './kpl.js';
 import { referenceDeaggregate as decode } from './test-support.js';
 
@@ -157,5 +158,101 @@ describe('AggregateBuilder.tryAdd and shared keys', () => {
       ['shared', 'b'],
     ]);
     expect(out[0]?.explicitHashKey).toBe('42');
+  });
+
+  it('text records are written in place, byte for byte what their bytes give, without reading `data`', () => {
+    // Lengths around the varint steps (UTF-8 length in [n, 3n]: 42/43 and 5461/5462 units) and
+    // multi-byte text (2-, 3- and 4-byte UTF-8, lone surrogates) take both the guessed-framing
+    // path and the measured one.
+    const textArb = fc.oneof(
+      fc.string({ maxLength: 60, unit: 'grapheme' }),
+      fc.string({ maxLength: 60, unit: 'binary' }),
+      fc.string({ maxLength: 30 }).map((t) => t + '\ud800'),
+      fc
+        .tuple(fc.integer({ min: 5400, max: 5500 }), fc.constantFrom('x', 'é', '€', '😀'))
+        .map(([n, c]) => 'y'.repeat(n - 1) + c),
+      fc
+        .tuple(fc.integer({ min: 35, max: 70 }), fc.constantFrom('x', 'é', '€', '😀'))
+        .map(([n, c]) => c.repeat(n)),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(textArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 30, max: 40_000 }),
+        fc.constantFrom(undefined, 64, 1000, 50_000),
+        (texts, limit, capacity) => {
+          const viaBytes = new AggregateBuilder({ sharedKey: 'pk' });
+          const viaText = new AggregateBuilder({ sharedKey: 'pk', capacity });
+          let bytes = 0;
+          const kept: string[] = [];
+          for (const text of texts) {
+            const data = Buffer.from(text, 'utf8');
+            const input: AggregateInput = {
+              partitionKey: 'other',
+              text,
+              get data(): Uint8Array {
+                throw new Error('data read');
+              },
+            };
+            const added = viaBytes.tryAdd({ partitionKey: 'other', data }, limit);
+            expect(viaText.tryAdd(input, limit)).toBe(added);
+            if (added) {
+              bytes += data.length;
+              kept.push(data.toString());
+            }
+          }
+          expect(viaText.count).toBe(viaBytes.count);
+          expect(viaText.size).toBe(viaBytes.size);
+          expect(viaText.userBytes).toBe(bytes);
+          const out = viaText.encode();
+          expect(out).toEqual(viaBytes.encode());
+          expect(decode(out).map((d) => d.data.toString())).toEqual(kept);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('text records with their own keys or explicit hash keys take the general path and decode', () => {
+    const b = new AggregateBuilder();
+    const recs = [
+      new TextRecord(1, '{"a":"é"}', 'k1', undefined),
+      new TextRecord(2, '{"a":2}', 7, undefined),
+      new TextRecord(3, '{"a":3}', 'k1', '42'),
+    ];
+    for (const r of recs) expect(b.tryAdd(r, 1000)).toBe(true);
+    expect(b.userBytes).toBe(recs.reduce((n, r) => n + Buffer.byteLength(r.text), 0));
+    expect(decode(b.encode()).map((d) => [d.partitionKey, d.data.toString()])).toEqual([
+      ['k1', '{"a":"é"}'],
+      ['7', '{"a":2}'],
+      ['k1', '{"a":3}'],
+    ]);
+  });
+
+  it('an aggregate entry keeps only lines and decodes its user records when asked', () => {
+    const b = new AggregateBuilder({ sharedKey: 'shared' });
+    const texts = ['{"i":1}', '{"i":"ü"}', '{"i":3}'];
+    texts.forEach((t, i) => b.add(new TextRecord(10 + i, t, i, undefined)));
+    const data = b.encode();
+    const entry = new AggregateEntry(
+      data,
+      'shared',
+      undefined,
+      data.length + 6,
+      [10, 11, 12],
+      true,
+      b.userBytes,
+    );
+    expect(entry.count).toBe(3);
+    expect(entry.userBytes).toBe(texts.reduce((n, t) => n + Buffer.byteLength(t), 0));
+    const records = entry.records;
+    expect(records.map((r) => [r.line, r.partitionKey, r.data.toString()])).toEqual([
+      [10, 'shared', texts[0]],
+      [11, 'shared', texts[1]],
+      [12, 'shared', texts[2]],
+    ]);
+    expect(entry.records).toBe(records);
+    const broken = new AggregateEntry(data, 'shared', undefined, 0, [1, 2], true, 0);
+    expect(() => broken.records).toThrow(/does not decode/);
   });
 });

@@ -28,6 +28,11 @@ export interface AggregateInput {
   readonly partitionKey: string;
   readonly explicitHashKey?: string | undefined;
   readonly data: Uint8Array;
+  /**
+   * The data as text, when the record has it (TextRecord): it is then written into the
+   * aggregate as UTF-8 directly and `data` is not read.
+   */
+  readonly text?: string | undefined;
 }
 
 function varintSize(n: number): number {
@@ -81,6 +86,12 @@ export interface AggregateOptions {
    * keep them all, and no per-record key is hashed, stored or looked up.
    */
   sharedKey?: string | undefined;
+  /**
+   * Bytes to allocate for the aggregate at the first record (default 64 KiB, then doubling).
+   * A caller that fills aggregates to a known size passes it, so no aggregate is copied as it
+   * grows; lanes that may stay small keep the default.
+   */
+  capacity?: number | undefined;
 }
 
 /**
@@ -106,9 +117,12 @@ export class AggregateBuilder {
   private n = 0;
   /** Size of the protobuf body so far. */
   private bodySize = 0;
+  private dataBytes = 0;
+  private readonly capacity: number;
 
   constructor(options: AggregateOptions = {}) {
     this.sharedKey = options.sharedKey;
+    this.capacity = Math.max(64, options.capacity ?? 64 * 1024);
     if (this.sharedKey !== undefined) {
       this.keyIndex(this.sharedKey);
       const key = this.pkTable[0] as Buffer;
@@ -119,6 +133,11 @@ export class AggregateBuilder {
 
   get count(): number {
     return this.n;
+  }
+
+  /** Bytes of the user records' data (without keys and framing). */
+  get userBytes(): number {
+    return this.dataBytes;
   }
 
   /** The whole aggregate's size in bytes (magic + protobuf + MD5). */
@@ -180,7 +199,12 @@ export class AggregateBuilder {
    * pass; returns whether it did.
    */
   tryAdd(r: AggregateInput, maxSize: number): boolean {
-    const dataLength = r.data.length;
+    const text = r.text;
+    if (text !== undefined && this.sharedKey !== undefined && r.explicitHashKey === undefined) {
+      const done = this.tryAddText(text, maxSize);
+      if (done !== undefined) return done;
+    }
+    const dataLength = text !== undefined ? Buffer.byteLength(text, 'utf8') : r.data.length;
     const key = this.pkOf(r);
     let pk = this.sharedKey !== undefined ? 0 : this.pkIndex.get(key);
     let ehk: number | undefined;
@@ -205,8 +229,55 @@ export class AggregateBuilder {
       buf[pos++] = 0x10;
       pos = writeVarint(buf, pos, ehk);
     }
-    this.recsLength = writeBytesField(buf, pos, 0x1a, r.data);
+    if (text !== undefined) {
+      buf[pos++] = 0x1a;
+      pos = writeVarint(buf, pos, dataLength);
+      this.recsLength = pos + buf.write(text, pos, 'utf8');
+    } else this.recsLength = writeBytesField(buf, pos, 0x1a, r.data);
     this.bodySize += field;
+    this.dataBytes += dataLength;
+    this.n++;
+    return true;
+  }
+
+  /**
+   * The shared-key fast path for text: the UTF-8 length is between text.length and 3× that, and
+   * when both ends need the same varint sizes the framing is known before the text is written,
+   * so the text is encoded once, in place, without measuring it first. Returns undefined when
+   * the general path must decide (varint sizes differ, or the worst case does not fit the buffer).
+   */
+  private tryAddText(text: string, maxSize: number): boolean | undefined {
+    const min = text.length;
+    const max = min * 3;
+    const lenSize = varintSize(min);
+    if (varintSize(max) !== lenSize) return undefined;
+    // Record body: pk index 0 (2 bytes), data field (tag + length + data).
+    const bodyMin = 3 + lenSize + min;
+    const bodySize = varintSize(bodyMin);
+    if (varintSize(bodyMin + max - min) !== bodySize) return undefined;
+    const framing = 1 + bodySize + 3 + lenSize;
+    const base = KPL_OVERHEAD + this.bodySize + framing;
+    if (base + min > maxSize) return false;
+    let start = this.recsLength;
+    if (this.sealed || start + framing + max + MD5_BYTES > this.recs.length) {
+      // Near the end of the buffer the worst case may not be needed: measure, grow only if so.
+      if (this.recs.length > 0 && !this.sealed) return undefined;
+      this.reserve(framing + max);
+      start = this.recsLength;
+    }
+    const buf = this.recs;
+    const n = buf.write(text, start + framing, 'utf8');
+    if (base + n > maxSize) return false;
+    let pos = start;
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, 3 + lenSize + n);
+    buf[pos++] = 0x08;
+    buf[pos++] = 0;
+    buf[pos++] = 0x1a;
+    writeVarint(buf, pos, n);
+    this.recsLength = start + framing + n;
+    this.bodySize += framing + n;
+    this.dataBytes += n;
     this.n++;
     return true;
   }
@@ -216,7 +287,7 @@ export class AggregateBuilder {
     // Room for the MD5 too, so a full aggregate is encoded in place.
     const need = this.recsLength + more + MD5_BYTES;
     if (need <= this.recs.length && !this.sealed) return;
-    const next = Buffer.allocUnsafe(Math.max(need, this.recs.length * 2, 64 * 1024));
+    const next = Buffer.allocUnsafe(Math.max(need, this.recs.length * 2, this.capacity));
     if (this.recs.length === 0 && this.prefix > 0) this.writePrefix(next);
     else this.recs.copy(next, 0, 0, this.recsLength);
     this.recs = next;

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { hashKeyOf, ShardMap, type ShardRange } from './hash.js';
 import { MAX_RECORD_BYTES } from './limits.js';
-import { produce, type ProduceSettings } from './produce.js';
+import { DEFAULT_AGGREGATE_BYTES, produce, type ProduceSettings } from './produce.js';
 import { FakeKinesis, referenceDeaggregate, type FakeOptions } from './test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'floe-produce-'));
@@ -242,10 +242,18 @@ describe('produce (in-memory Kinesis)', () => {
   it('--aggregate sends one full aggregate a call by default; maxCallBytes packs more, never past 5 MiB', async () => {
     const rows = Array.from({ length: 24_000 }, (_, i) => JSON.stringify({ i, pad: 'q'.repeat(200) }));
     const input = file('calls.ndjson', rows.join('\n'));
-    const one = await run(input, { aggregate: true });
+    // No lingering: a slow machine must not flush a partial aggregate between reads.
+    const one = await run(input, { aggregate: true, lingerMs: 60_000 });
     expect(one.summary).toMatchObject({ sent: 24_000, failed: 0 });
-    expect(one.summary.kinesisRecords).toBeGreaterThanOrEqual(5);
-    expect(one.fake.calls.every((c) => c.entries === 1 && c.bytes <= MAX_RECORD_BYTES)).toBe(true);
+    expect(one.summary.kinesisRecords).toBeGreaterThanOrEqual(10);
+    expect(one.fake.calls.every((c) => c.entries === 1 && c.bytes <= DEFAULT_AGGREGATE_BYTES)).toBe(true);
+    // Full: each but the last within a record of the limit.
+    expect(one.fake.calls.slice(0, -1).every((c) => c.bytes > DEFAULT_AGGREGATE_BYTES - 300)).toBe(true);
+    // Bigger aggregates: calls follow them, one each.
+    const big = await run(input, { aggregate: true, maxAggregateBytes: MAX_RECORD_BYTES });
+    expect(big.summary).toMatchObject({ sent: 24_000, failed: 0 });
+    expect(big.fake.calls.every((c) => c.entries === 1 && c.bytes <= MAX_RECORD_BYTES)).toBe(true);
+    expect(big.fake.calls.length).toBeLessThan(one.fake.calls.length);
     const packed = await run(input, { aggregate: true, maxCallBytes: 64 * 1024 * 1024 });
     expect(packed.summary).toMatchObject({ sent: 24_000, failed: 0 });
     expect(packed.fake.calls.length).toBeLessThan(one.fake.calls.length);
@@ -366,6 +374,67 @@ describe('produce (in-memory Kinesis)', () => {
     const { summary, fake } = await run(file('h.ndjson', `{"a":1}\n${big}\n{"a":2}\n`), { aggregate: true });
     expect(summary).toMatchObject({ sent: 3, failed: 0, bad: 0 });
     expect(fake.stored.some((r) => r.data.toString() === big)).toBe(true);
+  });
+
+  it('--aggregate: every user record of an aggregate that still fails is in the failed-records file', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => JSON.stringify({ i, s: i % 2 ? 'é' : 'x' }));
+    // A bad line in between: the lines in the file are input lines, not record ordinals.
+    const input = file('agg-fail.ndjson', [...rows.slice(0, 100), '{bad', ...rows.slice(100)].join('\n'));
+    const { summary } = await run(
+      input,
+      { aggregate: true, maxAggregateBytes: 4096, maxBadRecords: 1, maxRetries: 1 },
+      {
+        failEntry: (e) =>
+          referenceDeaggregate(Buffer.from(e.data), e.partitionKey).some(
+            (u) => u.data.toString() === rows[150],
+          )
+            ? 'InternalFailure'
+            : undefined,
+      },
+    );
+    expect(summary).toMatchObject({ read: 301, bad: 1 });
+    expect(summary.failed).toBeGreaterThan(1);
+    expect(summary.sent + summary.failed).toBe(300);
+    const failed = readFileSync(`${input}.failed.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { line: number; errorCode: string; attempts: number; record: { i: number } },
+      );
+    expect(failed).toHaveLength(summary.failed);
+    const ids = failed.map((f) => f.record.i);
+    expect(ids).toContain(150);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, k) => (ids[0] as number) + k));
+    for (const f of failed) {
+      expect(f.line).toBe(f.record.i < 100 ? f.record.i + 1 : f.record.i + 2);
+      expect(f).toMatchObject({ errorCode: 'InternalFailure', attempts: 2 });
+      expect(JSON.stringify(f.record)).toBe(rows[f.record.i]);
+    }
+  });
+
+  it('maxCallBytes below an aggregate: each entry goes in a call of its own, in order', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, pad: 'z'.repeat(100) }));
+    const big = JSON.stringify({ big: 'y'.repeat(300_000) });
+    const input = file('small-calls.ndjson', [...rows.slice(0, 1000), big, ...rows.slice(1000)].join('\n'));
+    const { summary, fake } = await run(
+      input,
+      { aggregate: true, maxAggregateBytes: 64 * 1024, maxCallBytes: 16 * 1024, concurrency: 1 },
+      { shards: 1 },
+    );
+    expect(summary).toMatchObject({ sent: 2001, failed: 0 });
+    // The 300 kB record is bigger than an aggregate may be: it goes plain, alone, between its neighbours.
+    expect(fake.calls.every((c) => c.entries === 1)).toBe(true);
+    const order: number[] = [];
+    for (const r of fake.stored) {
+      if (r.data.toString() === big) order.push(-1);
+      else
+        for (const u of deaggregate(r.data)) order.push((JSON.parse(u.data.toString()) as { i: number }).i);
+    }
+    expect(order).toEqual([
+      ...rows.slice(0, 1000).map((_, i) => i),
+      -1,
+      ...rows.slice(1000).map((_, i) => 1000 + i),
+    ]);
   });
 
   it('keeps per-key order with --partition-key while several calls are in flight', async () => {

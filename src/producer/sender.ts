@@ -10,7 +10,7 @@
  * but can be overtaken by its call-mates).
  */
 import { FloeError } from '../errors.js';
-import type { PutBatch, PutEntry } from './entry.js';
+import { userBytesOf, userCountOf, type PutBatch, type PutEntry } from './entry.js';
 import { classifyCallError, RETRYABLE_ENTRY_CODES, type KinesisApi, type PutResultEntry } from './kinesis.js';
 
 export interface SenderOptions {
@@ -61,8 +61,6 @@ interface Lane {
   inFlight: number;
   blockedUntil: number;
 }
-
-const userBytes = (e: PutEntry): number => e.records.reduce((n, r) => n + r.data.length, 0);
 
 export class Sender {
   readonly stats: SendStats = {
@@ -263,9 +261,9 @@ export class Sender {
       batch.entries.forEach((entry, i) => {
         const r = results[i] as PutResultEntry;
         if (r.errorCode === undefined || r.errorCode === null || r.errorCode === '') {
-          this.stats.sent += entry.records.length;
+          this.stats.sent += userCountOf(entry);
           this.stats.sentEntries++;
-          this.stats.sentBytes += userBytes(entry);
+          this.stats.sentBytes += userBytesOf(entry);
           this.options.onSent?.(entry, r);
         } else {
           this.entryFailed(
@@ -304,7 +302,7 @@ export class Sender {
         lane.queue.unshift({ entries: retry, bytes });
         this.bufferedBytes += bytes;
         for (const e of retry) {
-          this.stats.retried += e.records.length;
+          this.stats.retried += userCountOf(e);
           this.stats.retriedEntries++;
         }
       }
@@ -331,7 +329,7 @@ export class Sender {
   }
 
   private fail(entry: PutEntry, code: string, message: string): void {
-    this.stats.failed += entry.records.length;
+    this.stats.failed += userCountOf(entry);
     this.options.onFailed(entry, code, message);
   }
 }
