@@ -15,14 +15,30 @@
  *
  * Options: --only in-process|pipeline|e2e (pipeline = in-process + the floe load reference),
  * --records N, --e2e-records N, --json, --cpu-profile FILE (a V8 profile of the in-process run
- * alone, for bench/cpuprofile-top.mjs); FLOE_BENCH_DIST=<dir> runs another build of src/ than dist/.
+ * alone, for bench/cpuprofile-top.mjs); FLOE_BENCH_DIST=<dir> runs another build of src/ than dist/;
+ * FLOE_BENCH_PERF_CTL=<ctl>,<ack> enables perf's counters around the measured pass only:
+ *   mkfifo /tmp/ctl /tmp/ack; FLOE_BENCH_PERF_CTL=/tmp/ctl,/tmp/ack perf stat -D -1 \
+ *     --control fifo:/tmp/ctl,/tmp/ack -e instructions:u node --expose-gc bench/consume.mjs --only in-process
+ * (with --steady-rounds N, around the steady-state round instead). --steady-rounds N: also one
+ * long-running consumer fed the payloads N times, the last round measured (see steadyState).
  *
  * Payloads: NYC-311-shaped NDJSON records (scripts/make-nyc311-sample.mjs via bench/run.js's
  * cache, else generated here), 1 in 100 made dirty (unknown borough, latitude out of range: two
  * reasons) and 1 in 50 sent twice. Every case checks the table afterwards: rows written, rejected
  * and deduped must be exactly the expected counts.
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,6 +70,9 @@ const { values: opt } = parseArgs({
     // In-process passes before the measured one (a fresh consumer and table each): a long-running
     // consumer's steady state, its code compiled by the JIT. 0 measures a cold start.
     'warm-passes': { type: 'string' },
+    // Also measure one long-running consumer (see steadyState): the payloads sent this many times
+    // in rounds, the last round measured. 0 (default): not run.
+    'steady-rounds': { type: 'string' },
   },
   strict: true,
 });
@@ -61,6 +80,8 @@ const RECORDS = Number(opt.records ?? 200_000);
 const WARM_PASSES = Number(opt['warm-passes'] ?? 1);
 const COLD_LABEL = 'in-process, cold (first pass in the process)';
 const WARM_LABEL = 'in-process, warm';
+const STEADY_ROUNDS = Number(opt['steady-rounds'] ?? 0);
+const STEADY_LABEL = 'in-process, steady state';
 const E2E_RECORDS = Number(opt['e2e-records'] ?? 300_000);
 const SMALL_BUFFER = 32 * 1024 * 1024;
 const SMALL_BATCH = 16 * 1024 * 1024;
@@ -163,14 +184,18 @@ function check(name, got, expected) {
 function memoryKinesis(payloads, shards = 4) {
   const ids = Array.from({ length: shards }, (_, i) => `shardId-${String(i).padStart(12, '0')}`);
   const data = ids.map(() => []);
-  payloads.forEach((p, i) => {
-    const s = i % shards;
-    data[s].push({
-      sequenceNumber: String(1_000_000_000n + BigInt(i)),
-      partitionKey: `pk-${i % 64}`,
-      data: Buffer.from(p),
+  let sent = 0;
+  /** Appends records (the steady-state case sends several rounds into one stream). */
+  const append = (list) =>
+    list.forEach((p) => {
+      const i = sent++;
+      data[i % shards].push({
+        sequenceNumber: String(1_000_000_000n + BigInt(i)),
+        partitionKey: `pk-${i % 64}`,
+        data: Buffer.isBuffer(p) ? p : Buffer.from(p),
+      });
     });
-  });
+  append(payloads);
   const at = (shard, start) => {
     const recs = data[ids.indexOf(shard)];
     if (start.type === 'TRIM_HORIZON') return 0;
@@ -201,7 +226,33 @@ function memoryKinesis(payloads, shards = 4) {
         millisBehindLatest: next >= recs.length ? 0 : 1000,
       };
     },
+    append,
     close() {},
+  };
+}
+
+/**
+ * perf's counters around the measured pass alone (FLOE_BENCH_PERF_CTL=<ctl fifo>,<ack fifo>, as
+ * given to `perf stat -D -1 --control fifo:<ctl>,<ack>`): an instruction count of the pipeline
+ * without input preparation, module loading and warm-up passes.
+ */
+function perfControl() {
+  const spec = process.env.FLOE_BENCH_PERF_CTL;
+  if (!spec) return undefined;
+  const [ctlPath, ackPath] = spec.split(',');
+  const ctl = openSync(ctlPath, 'w');
+  const ack = openSync(ackPath, 'r');
+  const send = (cmd) => {
+    writeSync(ctl, `${cmd}\n`);
+    readSync(ack, Buffer.alloc(16));
+  };
+  return {
+    enable: () => send('enable'),
+    disable() {
+      send('disable');
+      closeSync(ctl);
+      closeSync(ack);
+    },
   };
 }
 
@@ -265,12 +316,15 @@ async function inProcess(payloads, expected, { label, profile = true }) {
     if (global.gc) global.gc();
     // What was resident before the run: the benchmark's own copies of the payloads, the modules.
     const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
-    const profiler = profile && opt['cpu-profile'] ? await startProfile() : undefined;
+    const profiler = profile && STEADY_ROUNDS === 0 && opt['cpu-profile'] ? await startProfile() : undefined;
+    const perf = profile && STEADY_ROUNDS === 0 ? perfControl() : undefined;
+    perf?.enable();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const ok = await consumer.run({ drain: true });
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
+    perf?.disable();
     if (profiler) await profiler.stop(opt['cpu-profile']);
     if (!ok) throw new Error('in-process consumer did not commit everything');
     const got = await tableCounts(warehouse, 'pipeline');
@@ -285,6 +339,122 @@ async function inProcess(payloads, expected, { label, profile = true }) {
       payloadBytes: payloads.reduce((n, x) => n + Buffer.byteLength(x), 0),
       ...got,
     };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One long-running consumer (run mode, not drain) over an in-memory stream that receives the
+ * payloads `rounds` times, each round with its unique_key values moved up by 10^8 per round so
+ * dedupe keeps every round's rows. The last round is measured: CPU from appending its records to
+ * its last commit. The warm pass above starts a fresh consumer and table in a process that ran
+ * the pipeline before; V8 then throws away and recompiles optimized code whose hidden classes
+ * died with the previous pass's objects, and that compiling (~50 functions) is counted there.
+ * This case is what a consumer that keeps running pays per record. Each round is read, then
+ * flushed with `flushNow` (as the drain mode does once readers are caught up), so a round is one
+ * or two commits as in the other in-process cases.
+ */
+async function steadyState(payloads, expected, rounds) {
+  const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
+    join(DIST, 'consumer/index.js')
+  );
+  const { FileCatalog } = await import(join(DIST, 'catalog/file/index.js'));
+  const { Table } = await import(join(DIST, 'iceberg/table/index.js'));
+  const { parsePartitionSpec } = await import(join(DIST, 'iceberg/spec/partition.js'));
+  const { fileIOFor } = await import(join(DIST, 'iceberg/io/index.js'));
+  const { readSchemaFile } = await import(join(DIST, 'cli/load.js'));
+  const { readFile } = await import('node:fs/promises');
+
+  const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-steady-'));
+  const roundOf = (r) =>
+    payloads.map((p) =>
+      Buffer.from(
+        r === 0
+          ? p
+          : p.replace(/^\{"unique_key":(\d+)/, (_, k) => `{"unique_key":${Number(k) + r * 100_000_000}`),
+      ),
+    );
+  try {
+    const warehouse = join(dir, 'warehouse');
+    const catalog = new FileCatalog({ warehouse });
+    await catalog.createNamespace(['bench']);
+    const schema = await readSchemaFile(SCHEMA);
+    const identifier = { namespace: ['bench'], name: 'steady' };
+    const table = await Table.create(catalog, {
+      identifier,
+      schema,
+      partitionSpec: parsePartitionSpec(PARTITION, schema),
+    });
+    const dlq = join(dir, 'dead-letters');
+    const processor = createProcessor({
+      schema,
+      table: identifier,
+      stream: 'nyc311',
+      rules: JSON.parse(await readFile(RULES, 'utf8')),
+      dedupe: { key: 'unique_key' },
+      deadLetter: { location: dlq, io: fileIOFor(dlq) },
+    });
+    const kinesis = memoryKinesis([]);
+    const consumer = new Consumer({
+      api: kinesis,
+      store: new LocalFileCheckpointStore(join(dir, 'state')),
+      log: silentLogger(),
+      limits: { minCallIntervalMs: 0, bytesPerSecond: Number.MAX_SAFE_INTEGER },
+      tables: [
+        {
+          table,
+          catalog,
+          stream: 'nyc311',
+          format: 'json',
+          processor,
+          reader: { idleMs: 20, shardRefreshMs: 3_600_000 },
+        },
+      ],
+    });
+    await consumer.start();
+    const counters = () => consumer.metricsSnapshot().counters;
+    let result;
+    for (let r = 0; r < rounds; r++) {
+      const list = roundOf(r);
+      const last = r === rounds - 1;
+      if (last && global.gc) global.gc();
+      const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
+      const profiler = last && opt['cpu-profile'] ? await startProfile() : undefined;
+      const perf = last ? perfControl() : undefined;
+      perf?.enable();
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      kinesis.append(list);
+      const read = (r + 1) * list.length;
+      while (counters().recordsRead < read) await sleep(5);
+      await consumer.flushNow('bench.steady');
+      const c = counters();
+      if (c.recordsWritten + c.recordsRejected + c.recordsDeduped !== read)
+        throw new Error(`steady state round ${r + 1}: not everything read was committed`);
+      const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      perf?.disable();
+      if (profiler) await profiler.stop(opt['cpu-profile']);
+      result = {
+        case: `${STEADY_LABEL} (round ${rounds} of one consumer)`,
+        records: list.length,
+        wallS,
+        cpuS: (cpu.user + cpu.system) / 1e6,
+        rssMiB: process.resourceUsage().maxRSS / 1024,
+        rssBeforeMiB,
+        payloadBytes: list.reduce((n, x) => n + x.length, 0),
+      };
+    }
+    if (!(await consumer.stop())) throw new Error('steady-state consumer did not commit everything');
+    const got = await tableCounts(warehouse, 'steady');
+    const all = {
+      written: rounds * expected.written,
+      rejected: rounds * expected.rejected,
+      deduped: rounds * expected.deduped,
+    };
+    check(STEADY_LABEL, got, all);
+    return { ...result, ...got };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -500,6 +670,11 @@ async function main() {
     const label = WARM_PASSES > 0 ? `${WARM_LABEL} (pass ${WARM_PASSES + 1})` : COLD_LABEL;
     rows.push(await inProcess(payloads, expected, { label }));
     log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+    if (STEADY_ROUNDS > 0) {
+      log(`steady state: one consumer, ${STEADY_ROUNDS} rounds of ${payloads.length} payloads`);
+      rows.push(await steadyState(payloads, expected, STEADY_ROUNDS));
+      log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+    }
     if (opt.only !== 'in-process') {
       log(`reference: floe load of the ${lines.length} clean rows`);
       rows.push(await loadReference(lines));

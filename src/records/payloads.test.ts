@@ -70,6 +70,58 @@ describe('PayloadDecoder', () => {
     );
   });
 
+  test('all-ASCII runs cut at byte offsets decode as one decode per payload (raw line feeds, CR, bad JSON)', () => {
+    // Every payload ASCII, so every run takes the Latin-1 path that slices by offsets: payloads
+    // holding line feeds, carriage returns, NULs or broken JSON must still come out one by one.
+    const asciiText = fc.string({ unit: 'binary-ascii', maxLength: 40 });
+    const ascii = fc.oneof(
+      fc
+        .record({ id: fc.integer(), name: asciiText })
+        .map((r) => `{"id": ${r.id}, "name": ${JSON.stringify(r.name)}}`),
+      // The name unescaped: a raw control character makes the JSON invalid (a reject with its raw text).
+      fc.record({ id: fc.integer(), name: asciiText }).map((r) => `{"id": ${r.id}, "name": "${r.name}"}`),
+      fc
+        .record({ id: fc.integer(), pad: asciiText })
+        .map((r) => `${r.pad.replace(/[^\s]/g, '')}{"id": ${r.id}}`),
+      asciiText,
+    );
+    const decoder = new PayloadDecoder({ schema, format: 'json' });
+    fc.assert(
+      fc.property(fc.array(ascii, { maxLength: 30 }), (texts) => {
+        const payloads = texts.map((x) => enc.encode(x));
+        const got = decoder.decode(payloads);
+        const want = reference(payloads);
+        expect(got.rejects).toEqual(want.rejects);
+        expect(got.batch.rowCount).toBe(want.batch.rowCount);
+        for (const f of schema.fields)
+          expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('runs are cut at 64 KiB and a larger payload is decoded alone, with the same rows and indexes', () => {
+    // Payloads of up to ~70 KB: runs end at the size bound, some payloads exceed it on their own.
+    const big = fc.oneof(
+      fc
+        .record({ id: fc.integer(), size: fc.integer({ min: 0, max: 70_000 }), ascii: fc.boolean() })
+        .map((r) => enc.encode(`{"id": ${r.id}, "name": "${(r.ascii ? 'a' : 'é').repeat(r.size >> 1)}"}`)),
+      fc.constantFrom(enc.encode('{"id": "bad"}'), enc.encode('{"id": 1,\n"x": 2}'), enc.encode('{')),
+    );
+    const decoder = new PayloadDecoder({ schema, format: 'json' });
+    fc.assert(
+      fc.property(fc.array(big, { maxLength: 12 }), (payloads) => {
+        const got = decoder.decode(payloads);
+        const want = reference(payloads);
+        expect(got.rejects).toEqual(want.rejects);
+        expect(got.batch.rowCount).toBe(want.batch.rowCount);
+        for (const f of schema.fields)
+          expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test('a reused decoder starts each list afresh', () => {
     const decoder = new PayloadDecoder({ schema, format: 'json' });
     const a = decoder.decode([enc.encode('{"id": 1}'), enc.encode('{"id": "x"}'), enc.encode('{"id": 2}')]);

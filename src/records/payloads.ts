@@ -4,15 +4,17 @@
  * Each payload is ONE record: a JSON object, or one CSV line whose fields follow `header`
  * (default: the schema's field order).
  *
- * JSON byte payloads are decoded as NDJSON: a run of payloads is copied into one buffer with a
- * line feed after each and decoded to text once (Latin-1 when all ASCII), then cut at the line
- * feeds. One decode per record cost more than the JSON parsing itself in the consumer's profiles.
- * The result is exactly that of decoding each payload on its own: a payload holding a raw line
- * feed (not valid inside a JSON token, but possible in a bad record) makes the run fall back to
- * one decode per payload, a payload starting with a byte order mark (which TextDecoder strips
- * per payload) is decoded on its own, and a UTF-8 error next to a separator gives the same
- * replacement characters as at the end of a payload. Rejected payloads are decoded again on their
- * own for `raw`, so a reject never pins the whole run's text.
+ * JSON byte payloads are decoded in runs: a run of payloads (up to RUN_BYTES) is copied into one
+ * buffer with a line feed after each and decoded to text once. One decode per record cost more
+ * than the JSON parsing itself in the consumer's profiles. An all-ASCII run (the common case) is
+ * decoded as Latin-1 and each payload's text is the slice at its own byte offsets (a V8 sliced
+ * string: no copy, no scan for line feeds). A run with other bytes is decoded as UTF-8 and cut at
+ * the line feeds. The result is exactly that of decoding each payload on its own: in a UTF-8 run,
+ * a payload holding a raw line feed (not valid inside a JSON token, but possible in a bad record)
+ * makes the run fall back to one decode per payload; a payload starting with a byte order mark
+ * (which TextDecoder strips per payload) is decoded on its own; and a UTF-8 error next to a
+ * separator gives the same replacement characters as at the end of a payload. Rejected payloads
+ * are decoded again on their own for `raw`, so a reject never pins the whole run's text.
  */
 import { isAscii } from 'node:buffer';
 import { FloeError } from '../errors.js';
@@ -49,6 +51,12 @@ export interface DecodedPayloads {
 
 const decoder = new TextDecoder('utf-8');
 const LF = 10;
+/**
+ * Bytes of payloads joined into one run at most (a payload larger than this is decoded alone).
+ * Its text then stays a regular young-generation string: V8 puts strings above ~128 KiB in the
+ * large-object space, where each one is a fresh mapping of its own (page faults, then unmapping).
+ */
+const RUN_BYTES = 64 * 1024;
 
 /** Collects the cells of the single record a CSV payload must hold. */
 class OneRecord implements CsvScanTarget {
@@ -124,12 +132,13 @@ export class PayloadDecoder {
     const n = payloads.length;
     let i = 0;
     while (i < n) {
-      // A run of byte payloads that can be joined: [i, j).
+      // A run of byte payloads that can be joined: [i, j), at most RUN_BYTES unless one alone is more.
       let j = i;
       let bytes = 0;
       for (; j < n; j++) {
         const p = payloads[j] as string | Uint8Array;
         if (typeof p === 'string' || startsWithBom(p)) break;
+        if (j > i && bytes + p.length + 1 > RUN_BYTES) break;
         bytes += p.length + 1;
       }
       if (j - i >= 2) {
@@ -143,7 +152,12 @@ export class PayloadDecoder {
     }
   }
 
-  /** Payloads [from, to) (bytes, no BOM) as one NDJSON text; falls back when one holds a line feed. */
+  /**
+   * Payloads [from, to) (bytes, no BOM) as one text. All ASCII (the common case): each payload's
+   * text is the slice at its byte offsets, so nothing is scanned and a payload may hold line feeds.
+   * Otherwise the UTF-8 text is cut at the line feeds, falling back to one decode per payload when
+   * one holds a line feed.
+   */
   private jsonRun(payloads: readonly (string | Uint8Array)[], from: number, to: number, bytes: number): void {
     if (this.scratch.length < bytes)
       this.scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.scratch.length));
@@ -153,9 +167,23 @@ export class PayloadDecoder {
       const p = payloads[k] as Uint8Array;
       joined.set(p, off);
       off += p.length;
+      // The separator also keeps the digit-run scan below from joining two payloads' digits.
       joined[off++] = LF;
     }
-    const text = isAscii(joined) ? joined.toString('latin1') : decoder.decode(joined);
+    const builder = this.builder;
+    if (isAscii(joined)) {
+      const text = joined.toString('latin1');
+      // One scan of the run instead of one per record (as the NDJSON file reader does).
+      const mayLose = builder.exactNumbers && mayLosePrecision(text);
+      let start = 0;
+      for (let k = from; k < to; k++) {
+        const end = start + (payloads[k] as Uint8Array).length;
+        builder.json(text.slice(start, end), k, mayLose);
+        start = end + 1;
+      }
+      return;
+    }
+    const text = decoder.decode(joined);
     const count = to - from;
     if (this.ends.length < count) this.ends = new Int32Array(Math.max(count, 2 * this.ends.length));
     const ends = this.ends;
@@ -166,11 +194,9 @@ export class PayloadDecoder {
       ends[lines++] = nl;
     }
     if (lines !== count || ends[count - 1] !== text.length - 1) {
-      for (let k = from; k < to; k++) this.builder.json(decoder.decode(payloads[k] as Uint8Array), k);
+      for (let k = from; k < to; k++) builder.json(decoder.decode(payloads[k] as Uint8Array), k);
       return;
     }
-    const builder = this.builder;
-    // One scan of the run instead of one per record (as the NDJSON file reader does).
     const mayLose = builder.exactNumbers && mayLosePrecision(text);
     let start = 0;
     for (let k = 0; k < count; k++) {
