@@ -12,6 +12,7 @@ import { backoff, type ShardThrottle } from './limits.js';
 import type { MetricsSink } from './metrics.js';
 import { classifyReadError, type IteratorStart, type KinesisReadApi } from './kinesis.js';
 import { isCommitted, WHOLE, type Checkpoint, type Position } from './position.js';
+import { keepShape } from '../keep-shape.js';
 
 export interface ChunkRecord {
   readonly position: Position;
@@ -33,7 +34,9 @@ class ReadRecord implements ChunkRecord {
     readonly partitionKey: string,
     readonly data: Uint8Array,
     readonly aggregated: true | undefined,
-  ) {}
+  ) {
+    keepShape(this);
+  }
 
   get position(): Position {
     return (this.made ??= positionOf(this.sequenceNumber, this.sub));
@@ -51,7 +54,9 @@ class Chunk implements ReadChunk {
   bytes = 0;
   newestArrivalMs: number | undefined;
 
-  constructor(readonly shardId: string) {}
+  constructor(readonly shardId: string) {
+    keepShape(this);
+  }
 
   add(sequenceNumber: string, sub: number, partitionKey: string, data: Uint8Array): void {
     if (sub >= 0 && this.subs === undefined) this.subs = new Array<number>(this.data.length).fill(-1);

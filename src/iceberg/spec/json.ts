@@ -5,6 +5,7 @@
  * (numbers otherwise), and the stringifier writes bigints as plain digits.
  */
 import { FloeError, type ErrorKind } from '../../errors.js';
+import { keepShape } from '../../keep-shape.js';
 
 export type JsonValue =
   null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
@@ -29,7 +30,9 @@ class Parser<N> {
   constructor(
     private readonly text: string,
     private readonly options: JsonParseOptions<N>,
-  ) {}
+  ) {
+    keepShape(this);
+  }
 
   fail(what: string): never {
     const at = this.pos >= this.text.length ? 'end of input' : `position ${this.pos + 1}`;

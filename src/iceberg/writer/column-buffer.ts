@@ -26,6 +26,7 @@ import {
   type EncodedPage,
 } from './page-encoding.js';
 import { decimalRequiredBytes, primitiveElement } from './parquet-schema.js';
+import { keepShape } from '../../keep-shape.js';
 
 /** Rows per data page at most (parquet-java's page row count limit). */
 export const PAGE_ROWS = 20_000;
@@ -243,6 +244,7 @@ export class ColumnBuffer {
   private plainPages = 0;
 
   constructor(field: NestedField, compress?: Compress) {
+    keepShape(this);
     this.field = field;
     this.type = field.type as PrimitiveType;
     this.kind = kindOf(this.type);

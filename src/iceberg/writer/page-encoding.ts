@@ -8,6 +8,7 @@ import type { Encoding, PageHeader } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { keepShape } from '../../keep-shape.js';
 
 export type Compress = (input: Uint8Array) => Uint8Array;
 
@@ -190,6 +191,7 @@ export function dictionaryPage(
 
 function pageHeaderBytes(header: PageHeader): Uint8Array {
   const w = new ByteWriter(64);
+  keepShape(w);
   writePageHeader(w, header);
   return w.getBytes().slice();
 }
@@ -206,6 +208,7 @@ export class ByteArrayBuffer {
   length = 0;
 
   constructor(capacity = 64 * 1024) {
+    keepShape(this);
     this.bytes = new Uint8Array(capacity);
   }
 

@@ -20,6 +20,7 @@ import { codecName, type ParquetCodec } from './codecs.js';
 import { ColumnBuffer, type RowGroupColumn } from './column-buffer.js';
 import { columnMetrics, type MetricsMode } from './metrics.js';
 import type { Compress } from './page-encoding.js';
+import { keepShape } from '../../keep-shape.js';
 
 /** What every file of one DataWriter shares. */
 export interface FileWriterContext {
@@ -66,6 +67,7 @@ class StreamingByteWriter extends ByteWriter {
   constructor(out: OutputStream) {
     super(64 * 1024);
     this.out = out;
+    keepShape(this);
   }
 
   flush(): Promise<void> {
@@ -113,6 +115,7 @@ export class ParquetFileWriter {
     this.key = key;
     this.partition = partition;
     this.columns = ctx.schema.fields.map((f) => new ColumnBuffer(f, compress));
+    keepShape(this);
   }
 
   /** Estimated plain-encoded bytes of the buffered rows. */

@@ -17,6 +17,7 @@ import { resolveMetricsModes } from './metrics.js';
 import { ParquetFileWriter, pageCompressor, type FileWriterContext } from './parquet-file.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 import type { DataWriter, DataWriterOptions } from './index.js';
+import { keepShape } from '../../keep-shape.js';
 
 export const TARGET_FILE_SIZE_PROPERTY = 'write.target-file-size-bytes';
 export const ROW_GROUP_SIZE_PROPERTY = 'write.parquet.row-group-size-bytes';
@@ -106,6 +107,7 @@ export class PartitionedDataWriter implements DataWriter {
   private state: 'open' | 'busy' | 'failed' | 'closed' | 'aborted' = 'open';
 
   constructor(options: DataWriterOptions) {
+    keepShape(this);
     this.options = options;
     const properties = options.properties ?? {};
     const codec = resolveCodec(options.codec, properties);
