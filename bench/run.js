@@ -346,10 +346,44 @@ function machine() {
   };
 }
 
-const loadavg = () =>
+const loadavgOnly = () =>
   existsSync('/proc/loadavg')
     ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
     : 'n/a';
+
+/**
+ * CPU milliseconds of a fixed single-threaded workload (JSON.parse and SHA-256 of the same 1.7 MB
+ * of NYC-311-like JSON, ten times; best of three). The host under this machine shares its cores:
+ * within an hour the same build's CPU time per row moves by up to ~40%, with the instruction count
+ * unchanged. The probe, taken before and after each section, says which kind of hour a figure
+ * came from: ~160 ms when the host is quiet, up to ~280 ms when it is not.
+ */
+function cpuProbe() {
+  const rows = [];
+  for (let i = 0; i < 20000; i++)
+    rows.push({
+      unique_key: 60000000 + i,
+      created_date: '2024-03-01T00:42:59.000',
+      agency: 'DSNY',
+      borough: 'QUEENS',
+      latitude: 40.7 + i * 1e-6,
+    });
+  const text = JSON.stringify(rows);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = process.cpuUsage();
+    for (let r = 0; r < 10; r++) {
+      JSON.parse(text);
+      createHash('sha256').update(text).digest();
+    }
+    const u = process.cpuUsage(t0);
+    best = Math.min(best, (u.user + u.system) / 1000);
+  }
+  return Math.round(best);
+}
+
+/** The load average and the CPU probe (see cpuProbe), for the sections' headers. */
+const loadavg = () => `${loadavgOnly()} (CPU probe ${cpuProbe()} ms)`;
 
 // ---- formatting ----------------------------------------------------------------------------
 
@@ -513,6 +547,7 @@ ${
       : ''
   }
 - Each figure covers the whole process, start to exit (interpreter start and imports included), measured with \`/usr/bin/time\`: wall time, CPU time = user + sys over all threads, peak RSS. "rows per CPU-s" = rows ÷ CPU seconds; it is the per-core figure and the stable one, since this machine's cores are shared with other work and wall time moves with the neighbours' load (CPU time moves too, less: shared caches and cores; compare runs made close together). "CPU/wall" above 100% means more than one core was busy.
+- "CPU probe" (in the headers): the CPU milliseconds of a fixed JSON.parse + SHA-256 workload in the benchmark's own process, best of three: ~160 ms when this machine's host is quiet, up to ~280 ms when it is not, with the same instructions. Figures from runs with different probes are not comparable.
 - Every load is verified after the timing: floe's tables by \`floe inspect\` (current snapshot \`total-records\`) and a PyIceberg \`StaticTable\` scan; PyIceberg's table by its snapshot summary and a scan. A case whose count is not ${int(rows)} is reported as FAILED.
 `;
 }
