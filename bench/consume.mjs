@@ -279,38 +279,47 @@ async function startProfile() {
   };
 }
 
-async function inProcess(payloads, expected, { label, profile = true }) {
-  const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
-    join(DIST, 'consumer/index.js')
-  );
+/**
+ * A fresh file-catalog warehouse under `dir` with the NYC-311 table `bench.<name>` (day-partitioned)
+ * and the processor the in-process cases run: the example's rules, dedupe on unique_key, dead
+ * letters under `dir`.
+ */
+async function benchTable(dir, name) {
+  const { createProcessor } = await import(join(DIST, 'consumer/index.js'));
   const { FileCatalog } = await import(join(DIST, 'catalog/file/index.js'));
   const { Table } = await import(join(DIST, 'iceberg/table/index.js'));
   const { parsePartitionSpec } = await import(join(DIST, 'iceberg/spec/partition.js'));
   const { fileIOFor } = await import(join(DIST, 'iceberg/io/index.js'));
   const { readSchemaFile } = await import(join(DIST, 'cli/load.js'));
   const { readFile } = await import('node:fs/promises');
+  const warehouse = join(dir, 'warehouse');
+  const catalog = new FileCatalog({ warehouse });
+  await catalog.createNamespace(['bench']);
+  const schema = await readSchemaFile(SCHEMA);
+  const identifier = { namespace: ['bench'], name };
+  const table = await Table.create(catalog, {
+    identifier,
+    schema,
+    partitionSpec: parsePartitionSpec(PARTITION, schema),
+  });
+  const dlq = join(dir, 'dead-letters');
+  const processor = createProcessor({
+    schema,
+    table: identifier,
+    stream: 'nyc311',
+    rules: JSON.parse(await readFile(RULES, 'utf8')),
+    dedupe: { key: 'unique_key' },
+    deadLetter: { location: dlq, io: fileIOFor(dlq) },
+  });
+  return { warehouse, catalog, identifier, table, processor };
+}
+
+async function inProcess(payloads, expected, { label, profile = true }) {
+  const { Consumer, LocalFileCheckpointStore, silentLogger } = await import(join(DIST, 'consumer/index.js'));
 
   const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-'));
   try {
-    const warehouse = join(dir, 'warehouse');
-    const catalog = new FileCatalog({ warehouse });
-    await catalog.createNamespace(['bench']);
-    const schema = await readSchemaFile(SCHEMA);
-    const identifier = { namespace: ['bench'], name: 'pipeline' };
-    const table = await Table.create(catalog, {
-      identifier,
-      schema,
-      partitionSpec: parsePartitionSpec(PARTITION, schema),
-    });
-    const dlq = join(dir, 'dead-letters');
-    const processor = createProcessor({
-      schema,
-      table: identifier,
-      stream: 'nyc311',
-      rules: JSON.parse(await readFile(RULES, 'utf8')),
-      dedupe: { key: 'unique_key' },
-      deadLetter: { location: dlq, io: fileIOFor(dlq) },
-    });
+    const { warehouse, catalog, table, processor } = await benchTable(dir, 'pipeline');
     const consumer = new Consumer({
       api: memoryKinesis(payloads),
       store: new LocalFileCheckpointStore(join(dir, 'state')),
@@ -361,15 +370,7 @@ async function inProcess(payloads, expected, { label, profile = true }) {
  * or two commits as in the other in-process cases.
  */
 async function steadyState(payloads, expected, rounds) {
-  const { Consumer, createProcessor, LocalFileCheckpointStore, silentLogger } = await import(
-    join(DIST, 'consumer/index.js')
-  );
-  const { FileCatalog } = await import(join(DIST, 'catalog/file/index.js'));
-  const { Table } = await import(join(DIST, 'iceberg/table/index.js'));
-  const { parsePartitionSpec } = await import(join(DIST, 'iceberg/spec/partition.js'));
-  const { fileIOFor } = await import(join(DIST, 'iceberg/io/index.js'));
-  const { readSchemaFile } = await import(join(DIST, 'cli/load.js'));
-  const { readFile } = await import('node:fs/promises');
+  const { Consumer, LocalFileCheckpointStore, silentLogger } = await import(join(DIST, 'consumer/index.js'));
 
   const dir = mkdtempSync(join(tmpdir(), 'floe-bench-consume-steady-'));
   const roundOf = (r) =>
@@ -381,25 +382,7 @@ async function steadyState(payloads, expected, rounds) {
       ),
     );
   try {
-    const warehouse = join(dir, 'warehouse');
-    const catalog = new FileCatalog({ warehouse });
-    await catalog.createNamespace(['bench']);
-    const schema = await readSchemaFile(SCHEMA);
-    const identifier = { namespace: ['bench'], name: 'steady' };
-    const table = await Table.create(catalog, {
-      identifier,
-      schema,
-      partitionSpec: parsePartitionSpec(PARTITION, schema),
-    });
-    const dlq = join(dir, 'dead-letters');
-    const processor = createProcessor({
-      schema,
-      table: identifier,
-      stream: 'nyc311',
-      rules: JSON.parse(await readFile(RULES, 'utf8')),
-      dedupe: { key: 'unique_key' },
-      deadLetter: { location: dlq, io: fileIOFor(dlq) },
-    });
+    const { warehouse, catalog, table, processor } = await benchTable(dir, 'steady');
     const kinesis = memoryKinesis([]);
     const consumer = new Consumer({
       api: kinesis,
