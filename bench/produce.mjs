@@ -121,6 +121,22 @@ async function startEmulator(name) {
   };
 }
 
+/** produce() of one input file into a stream of the emulator, as `floe produce` runs it. */
+function produceInto(emu, stream, path, mode, settings = {}) {
+  return produce(
+    {
+      input: path,
+      stream,
+      aggregate: mode === 'aggregate',
+      maxBadRecords: 0,
+      badRecordsPath: `${path}.bad`,
+      failedRecordsPath: `${path}.failed`,
+      ...settings,
+    },
+    { api: sdkKinesisApi(emu.client) },
+  );
+}
+
 if (MAIN) await main();
 
 async function main() {
@@ -151,18 +167,7 @@ async function main() {
           for (const mode of MODES) {
             const count = Math.max(1, Math.round((COUNTS[name][mode][size] * SCALE) / 10));
             const path = input(size, count);
-            const stream = await emu.stream(4);
-            const s = await produce(
-              {
-                input: path,
-                stream,
-                aggregate: mode === 'aggregate',
-                maxBadRecords: 0,
-                badRecordsPath: `${path}.bad`,
-                failedRecordsPath: `${path}.failed`,
-              },
-              { api: sdkKinesisApi(emu.client) },
-            );
+            const s = await produceInto(emu, await emu.stream(4), path, mode);
             if (s.sent !== count)
               throw new Error(`${name} warm-up ${mode} ${size}: sent ${s.sent} of ${count}`);
           }
@@ -185,19 +190,10 @@ async function main() {
               const stream = await emu.stream(4);
               const cpu0 = process.cpuUsage();
               const emu0 = emu.cpuS();
-              const s = await produce(
-                {
-                  input: path,
-                  stream,
-                  aggregate: mode === 'aggregate',
-                  maxBadRecords: 0,
-                  badRecordsPath: `${path}.bad`,
-                  failedRecordsPath: `${path}.failed`,
-                  ...(maxAggregateBytes !== undefined ? { maxAggregateBytes } : {}),
-                  ...(maxCallBytes !== undefined ? { maxCallBytes } : {}),
-                },
-                { api: sdkKinesisApi(emu.client) },
-              );
+              const s = await produceInto(emu, stream, path, mode, {
+                ...(maxAggregateBytes !== undefined ? { maxAggregateBytes } : {}),
+                ...(maxCallBytes !== undefined ? { maxCallBytes } : {}),
+              });
               const cpu = process.cpuUsage(cpu0);
               const emuS = emu.cpuS() - emu0;
               if (s.sent !== count || s.failed > 0)
