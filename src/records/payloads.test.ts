@@ -54,17 +54,22 @@ const payload = fc.oneof(
   ),
 );
 
+/** The decoder's result for `payloads` equals one decode per payload: rejects, rows, every column. */
+function expectLikeReference(decoder: PayloadDecoder, payloads: readonly (string | Uint8Array)[]): void {
+  const got = decoder.decode(payloads);
+  const want = reference(payloads);
+  expect(got.rejects).toEqual(want.rejects);
+  expect(got.batch.rowCount).toBe(want.batch.rowCount);
+  for (const f of schema.fields)
+    expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+}
+
 describe('PayloadDecoder', () => {
   test('joined NDJSON runs decode exactly as one decode per payload (rows, rejects, reasons, raw)', () => {
     const decoder = new PayloadDecoder({ schema, format: 'json' });
     fc.assert(
       fc.property(fc.array(payload, { maxLength: 30 }), (payloads) => {
-        const got = decoder.decode(payloads);
-        const want = reference(payloads);
-        expect(got.rejects).toEqual(want.rejects);
-        expect(got.batch.rowCount).toBe(want.batch.rowCount);
-        for (const f of schema.fields)
-          expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+        expectLikeReference(decoder, payloads);
       }),
       { numRuns: 500 },
     );
@@ -89,12 +94,7 @@ describe('PayloadDecoder', () => {
     fc.assert(
       fc.property(fc.array(ascii, { maxLength: 30 }), (texts) => {
         const payloads = texts.map((x) => enc.encode(x));
-        const got = decoder.decode(payloads);
-        const want = reference(payloads);
-        expect(got.rejects).toEqual(want.rejects);
-        expect(got.batch.rowCount).toBe(want.batch.rowCount);
-        for (const f of schema.fields)
-          expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+        expectLikeReference(decoder, payloads);
       }),
       { numRuns: 500 },
     );
@@ -111,12 +111,7 @@ describe('PayloadDecoder', () => {
     const decoder = new PayloadDecoder({ schema, format: 'json' });
     fc.assert(
       fc.property(fc.array(big, { maxLength: 12 }), (payloads) => {
-        const got = decoder.decode(payloads);
-        const want = reference(payloads);
-        expect(got.rejects).toEqual(want.rejects);
-        expect(got.batch.rowCount).toBe(want.batch.rowCount);
-        for (const f of schema.fields)
-          expect(got.batch.columns.get(f.id) ?? []).toEqual(want.batch.columns.get(f.id) ?? []);
+        expectLikeReference(decoder, payloads);
       }),
       { numRuns: 60 },
     );
