@@ -8,10 +8,12 @@ import { FloeError } from '../errors.js';
 import {
   checkEndpoint,
   createKinesisClient,
+  DEFAULT_AGGREGATE_BYTES,
   DEV_ENDPOINT,
   DEV_STREAM,
   endpointFromEnv,
   MAX_HASH_KEY,
+  MAX_RECORD_BYTES,
   produce,
   sdkKinesisApi,
   type KinesisApi,
@@ -22,6 +24,9 @@ import { intOption, usageError, type CommandSpec, type ParsedArgs } from './args
 import { write, type CliContext } from './context.js';
 import { badRecordLimit, INPUT_OPTIONS, inputDialect } from './input-options.js';
 import { formatBytes, formatCount, formatSeconds, toJsonText } from './format.js';
+
+/** Smallest --aggregate-bytes: below this an aggregate's framing outweighs what it saves. */
+const MIN_AGGREGATE_BYTES = 1024;
 
 export const produceSpec: CommandSpec = {
   name: 'produce',
@@ -50,6 +55,11 @@ export const produceSpec: CommandSpec = {
     aggregate: {
       type: 'boolean',
       description: 'pack many records into each Kinesis record (KPL aggregation format)',
+    },
+    'aggregate-bytes': {
+      type: 'string',
+      valueName: '<N>',
+      description: `with --aggregate: bytes per aggregate at most, ${MIN_AGGREGATE_BYTES}-${MAX_RECORD_BYTES} (default ${DEFAULT_AGGREGATE_BYTES}; the KPL's is 51200)`,
     },
     rate: { type: 'string', valueName: '<N>', description: 'send at most N records per second' },
     'max-bad-records': {
@@ -145,6 +155,15 @@ export function produceSettings(ctx: CliContext, args: ParsedArgs): ProduceCliSe
   if (pk !== undefined && ehk !== undefined) {
     throw usageError(produceSpec, '--partition-key and --explicit-hash-key cannot be combined');
   }
+  const aggregateBytes = str('aggregate-bytes');
+  if (aggregateBytes !== undefined && v.aggregate !== true)
+    throw usageError(produceSpec, '--aggregate-bytes needs --aggregate');
+  const maxAggregateBytes =
+    aggregateBytes === undefined
+      ? undefined
+      : intOption(produceSpec, 'aggregate-bytes', aggregateBytes, MIN_AGGREGATE_BYTES);
+  if (maxAggregateBytes !== undefined && maxAggregateBytes > MAX_RECORD_BYTES)
+    throw usageError(produceSpec, `--aggregate-bytes must be at most ${MAX_RECORD_BYTES} (the record limit)`);
   const maxBad = str('max-bad-records');
   const maxBadRecords = badRecordLimit(produceSpec, 'max-bad-records', maxBad);
   const base = input === '-' ? resolve(ctx.cwd, 'stdin') : resolve(ctx.cwd, input);
@@ -155,6 +174,7 @@ export function produceSettings(ctx: CliContext, args: ParsedArgs): ProduceCliSe
     partitionKeyField: pk,
     explicitHashKey: ehk === undefined ? undefined : BigInt(ehk).toString(),
     aggregate: v.aggregate === true,
+    ...(maxAggregateBytes !== undefined ? { maxAggregateBytes } : {}),
     rate: str('rate') === undefined ? undefined : intOption(produceSpec, 'rate', str('rate') as string, 1),
     maxBadRecords,
     badRecordsPath: resolve(ctx.cwd, str('bad-records') ?? `${base}.bad.ndjson`),

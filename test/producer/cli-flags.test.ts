@@ -41,6 +41,10 @@ const BAD: [string[], RegExp][] = [
   [['--partition-key', 'a', '--explicit-hash-key', '1'], /cannot be combined/],
   [['--partition-key', ''], /--partition-key needs a field name/],
   [['--aggregate=yes'], /option --aggregate takes no value/],
+  [['--aggregate-bytes', '51200'], /--aggregate-bytes needs --aggregate/],
+  [['--aggregate', '--aggregate-bytes', '1000'], /--aggregate-bytes must be an integer >= 1024/],
+  [['--aggregate', '--aggregate-bytes', '50k'], /--aggregate-bytes must be an integer >= 1024/],
+  [['--aggregate', '--aggregate-bytes', '1048577'], /--aggregate-bytes must be at most 1048576/],
   [['--rate'], /option --rate needs a value/],
   [['--no-such-flag'], /unknown option --no-such-flag/],
 ];
@@ -99,6 +103,12 @@ describe('floe produce: stream and endpoint defaults', () => {
       'https://kinesis.example',
     );
     expect(settings(['--endpoint', 'http://127.0.0.1:3'], env).endpoint).toBe('http://127.0.0.1:3');
+  });
+
+  it('--aggregate-bytes sets the aggregate size; without it produce() keeps its default', () => {
+    expect(settings(['--aggregate', '--aggregate-bytes', '51200']).maxAggregateBytes).toBe(51200);
+    expect(settings(['--aggregate', '--aggregate-bytes', '1048576']).maxAggregateBytes).toBe(1048576);
+    expect('maxAggregateBytes' in settings(['--aggregate'])).toBe(false);
   });
 
   it('default bad/failed record files sit next to the input', () => {
