@@ -346,7 +346,7 @@ function machine() {
   };
 }
 
-const loadavgOnly = () =>
+const loadAverage = () =>
   existsSync('/proc/loadavg')
     ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
     : 'n/a';
@@ -383,7 +383,7 @@ function cpuProbe() {
 }
 
 /** The load average and the CPU probe (see cpuProbe), for the sections' headers. */
-const loadavg = () => `${loadavgOnly()} (CPU probe ${cpuProbe()} ms)`;
+const hostState = () => `${loadAverage()} (CPU probe ${cpuProbe()} ms)`;
 
 // ---- formatting ----------------------------------------------------------------------------
 
@@ -576,7 +576,7 @@ async function produceSection(p) {
   return `${PRODUCE_BEGIN}
 ## \`floe produce\` into Kinesis emulators
 
-Command: \`npm run bench -- --only produce\` (bench/produce.mjs) — run ${date}, took ${fix(p.durationS / 60, 1)} min, load average ${loadavg()} after.
+Command: \`npm run bench -- --only produce\` (bench/produce.mjs) — run ${date}, took ${fix(p.durationS / 60, 1)} min, load average ${hostState()} after.
 
 ${body}
 
@@ -607,7 +607,7 @@ async function ingestSection(p) {
   return `${INGEST_BEGIN}
 ## HTTP API (\`floe consume\`'s server) under load
 
-Command: \`npm run bench -- --only ingest\` (bench/ingest.mjs) — run ${date} on ${mach.cpu}, ${mach.cores} cores, ${fix(mach.ramGiB, 1)} GiB, Node ${mach.node}; took ${fix(p.durationS / 60, 1)} min, load average ${loadavg()} after. Target: ≥ 1,000 requests/s.
+Command: \`npm run bench -- --only ingest\` (bench/ingest.mjs) — run ${date} on ${mach.cpu}, ${mach.cores} cores, ${fix(mach.ramGiB, 1)} GiB, Node ${mach.node}; took ${fix(p.durationS / 60, 1)} min, load average ${hostState()} after. Target: ≥ 1,000 requests/s.
 
 ${body}
 
@@ -625,7 +625,7 @@ async function consumeBench() {
     'floe consume: in-process pipeline (200k records), floe load reference, end to end from kinesalite (300k)',
   );
   const startedAt = new Date();
-  const before = loadavg();
+  const before = hostState();
   const res = await run(process.execPath, ['--expose-gc', CONSUME_BENCH, '--json'], {
     timeoutMs: 30 * 60_000,
   });
@@ -645,7 +645,7 @@ async function consumeSection(p) {
   return `${CONSUME_BEGIN}
 ## \`floe consume\`: in-process pipeline and end to end from kinesalite
 
-Command: \`npm run bench -- --only consume\` (bench/consume.mjs) — run ${date} on ${mach.cpu}, ${mach.cores} cores, ${fix(mach.ramGiB, 1)} GiB, Node ${mach.node}; took ${fix(p.durationS / 60, 1)} min, load average before ${p.before}, after ${loadavg()}. Target: ≥ 150,000 records per CPU-second in-process; RSS bounded by the configured buffer.
+Command: \`npm run bench -- --only consume\` (bench/consume.mjs) — run ${date} on ${mach.cpu}, ${mach.cores} cores, ${fix(mach.ramGiB, 1)} GiB, Node ${mach.node}; took ${fix(p.durationS / 60, 1)} min, load average before ${p.before}, after ${hostState()}. Target: ≥ 150,000 records per CPU-second in-process; RSS bounded by the configured buffer.
 
 ${body}
 
@@ -730,7 +730,7 @@ async function main() {
   const withProduce = opts.only === 'all' && opts.write;
   if (opts.only === 'load') opts.only = 'all';
   const startedAt = new Date();
-  const load = { before: loadavg(), after: '' };
+  const load = { before: hostState(), after: '' };
   if (!existsSync(TIME)) fail(`${TIME} is needed to measure CPU time and peak RSS (apt-get install time)`);
   if (opts.only !== 'pyiceberg' && !existsSync(FLOE))
     fail(`${FLOE} is missing: run \`npm run build\` first (npm run bench does)`);
@@ -789,7 +789,7 @@ async function main() {
     }
   }
   const results = medianRounds(rounds);
-  load.after = loadavg();
+  load.after = hostState();
 
   const durationS = (Date.now() - startedAt.getTime()) / 1000;
   console.log(
