@@ -171,32 +171,30 @@ export class PayloadDecoder {
       joined[off++] = LF;
     }
     const builder = this.builder;
-    if (isAscii(joined)) {
-      const text = joined.toString('latin1');
-      // One scan of the run instead of one per record (as the NDJSON file reader does).
-      const mayLose = builder.exactNumbers && mayLosePrecision(text);
-      let start = 0;
-      for (let k = from; k < to; k++) {
-        const end = start + (payloads[k] as Uint8Array).length;
-        builder.json(text.slice(start, end), k, mayLose);
-        start = end + 1;
-      }
-      return;
-    }
-    const text = decoder.decode(joined);
     const count = to - from;
     if (this.ends.length < count) this.ends = new Int32Array(Math.max(count, 2 * this.ends.length));
+    // ends[k]: where the separator after payload from + k stands in the text.
     const ends = this.ends;
-    // Exactly one line feed per payload (the separators) means no payload holds one.
-    let lines = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
-      if (lines === count) break;
-      ends[lines++] = nl;
+    let text: string;
+    if (isAscii(joined)) {
+      text = joined.toString('latin1');
+      // One character per byte: each payload ends where its bytes do, line feeds inside it or not.
+      let end = -1;
+      for (let k = 0; k < count; k++) ends[k] = end += (payloads[from + k] as Uint8Array).length + 1;
+    } else {
+      text = decoder.decode(joined);
+      // Exactly one line feed per payload (the separators) means no payload holds one.
+      let lines = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
+        if (lines === count) break;
+        ends[lines++] = nl;
+      }
+      if (lines !== count || ends[count - 1] !== text.length - 1) {
+        for (let k = from; k < to; k++) builder.json(decoder.decode(payloads[k] as Uint8Array), k);
+        return;
+      }
     }
-    if (lines !== count || ends[count - 1] !== text.length - 1) {
-      for (let k = from; k < to; k++) builder.json(decoder.decode(payloads[k] as Uint8Array), k);
-      return;
-    }
+    // One scan of the run instead of one per record (as the NDJSON file reader does).
     const mayLose = builder.exactNumbers && mayLosePrecision(text);
     let start = 0;
     for (let k = 0; k < count; k++) {
