@@ -151,9 +151,17 @@ describe('S3FileIO specifics on moto', () => {
     const catalog = new FileCatalog({ warehouse: `s3://${BUCKET}/race`, io });
     const id = { namespace: ['ns'], name: 't' };
     const v1 = await catalog.createTable({ identifier: id, schema });
+    // All four commit on top of the empty table. The overlapping ones are decided by the exclusive
+    // create; one that starts after a winner finished is decided by the requirement. Without the
+    // requirement a late starter would legitimately commit on top of the winner (seen in CI).
+    const onEmptyMain = [{ type: 'assert-ref-snapshot-id' as const, ref: 'main', snapshotId: null }];
     const results = await Promise.allSettled(
       [1n, 2n, 3n, 4n].map((n) =>
-        catalog.commitTable({ identifier: id, requirements: [], updates: appendUpdates(v1.metadata, n) }),
+        catalog.commitTable({
+          identifier: id,
+          requirements: onEmptyMain,
+          updates: appendUpdates(v1.metadata, n),
+        }),
       ),
     );
     expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
