@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { FloeError } from '../errors.js';
-import { readJsonArray, readNdjson } from './json.js';
+import { decodeText, readJsonArray, readNdjson } from './json.js';
 import { chunked, collect } from './test-helpers.js';
 
 describe('readNdjson', () => {
@@ -76,6 +76,42 @@ describe('readJsonArray', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('decodeText', () => {
+  /** Bytes in chunks of the given sizes (cycled), as a file stream yields them. */
+  async function* inChunks(bytes: Buffer, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const n = sizes[i % sizes.length]!;
+      yield bytes.subarray(at, at + n);
+      at += n;
+    }
+  }
+
+  test('any text, cut anywhere, decodes to itself without its BOM, in strings of about 32 Ki code units at most', async () => {
+    // Long runs of one kind (ASCII or not) so chunks far over 32 KiB are met in both paths.
+    const run = fc.tuple(
+      fc.constantFrom('a', '{"k":1}\n', 'é', '😀', '\u4e2d', 'x\u00ff'),
+      fc.integer({ min: 1, max: 30_000 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(run, { maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 150_000 }), { minLength: 1, maxLength: 4 }),
+        async (bom, runs, sizes) => {
+          const text = runs.map(([s, n]) => s.repeat(n)).join('');
+          const pieces = await collect(
+            decodeText(inChunks(Buffer.from((bom ? '\ufeff' : '') + text), sizes)),
+          );
+          expect(pieces.join('')).toBe(text);
+          // +1: a character whose first bytes ended the previous piece is completed in this one.
+          for (const p of pieces) expect(p.length).toBeLessThanOrEqual(32 * 1024 + 1);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
