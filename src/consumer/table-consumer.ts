@@ -191,24 +191,29 @@ interface Slice {
 
 /** Consecutive pieces of the chunks' records, in order, at most `size` records each. */
 function* slices(chunks: readonly ReadChunk[], size: number): Generator<Slice> {
-  let payloads: Uint8Array[] = [];
+  let left = 0;
+  for (const chunk of chunks) left += chunk.data.length;
+  // Arrays of their final size, filled by index: a slice's payload list never grows.
+  let payloads = new Array<Uint8Array>(Math.min(size, left));
+  let filled = 0;
   let parts: { chunk: ReadChunk; from: number; at: number }[] = [];
   for (const chunk of chunks) {
     const recs = chunk.data;
     let i = 0;
     while (i < recs.length) {
-      const take = Math.min(size - payloads.length, recs.length - i);
-      parts.push({ chunk, from: i, at: payloads.length });
-      for (let k = i; k < i + take; k++) payloads.push(recs[k] as Uint8Array);
+      const take = Math.min(payloads.length - filled, recs.length - i);
+      parts.push({ chunk, from: i, at: filled });
+      for (let k = i; k < i + take; k++) payloads[filled++] = recs[k] as Uint8Array;
       i += take;
-      if (payloads.length === size) {
+      if (filled === payloads.length) {
         yield slice(payloads, parts);
-        payloads = [];
+        left -= filled;
+        payloads = new Array<Uint8Array>(Math.min(size, left));
+        filled = 0;
         parts = [];
       }
     }
   }
-  if (payloads.length > 0) yield slice(payloads, parts);
 }
 
 function slice(

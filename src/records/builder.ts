@@ -12,6 +12,7 @@ import { FloeError } from '../errors.js';
 import type { Schema } from '../iceberg/spec/schema.js';
 import type { IcebergType, NestedField, Value } from '../iceberg/spec/types.js';
 import type { ColumnBatch } from '../iceberg/writer/batch.js';
+import { keepShape } from '../keep-shape.js';
 import { ConversionError, showValue, type Converter } from './convert.js';
 import { textConverter, valueConverter, type TextConverter } from './fast-convert.js';
 import { mayLosePrecision, parseJsonExact } from './json-exact.js';
@@ -158,6 +159,7 @@ export class BatchBuilder implements RecordSink {
     readonly schema: Schema,
     options: Omit<BatchBuilderOptions, 'schema'> = {},
   ) {
+    keepShape(this);
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.columns = schema.fields.map((field, index) => ({
       field,
@@ -394,6 +396,16 @@ export class BatchBuilder implements RecordSink {
   /** A column array for the next batch: full size up front, so filling it by index never grows it. */
   private freshValues(): Value[] {
     return this.batchRows === Infinity ? [] : new Array<Value>(this.batchRows);
+  }
+
+  /**
+   * Sizes the column arrays of the batch being built for `rows` rows when no row is in it yet
+   * (a builder with unbounded batches, fed one known-size list at a time): filling arrays of
+   * the right size by index never grows them.
+   */
+  reserve(rows: number): void {
+    if (this.count !== 0 || this.batchRows !== Infinity) return;
+    for (const col of this.columns) col.values = new Array<Value>(rows);
   }
 
   /** Ends the input: the partial batch (if any rows) joins `ready`. */

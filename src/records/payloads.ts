@@ -20,6 +20,7 @@ import { isAscii } from 'node:buffer';
 import { FloeError } from '../errors.js';
 import type { Schema } from '../iceberg/spec/schema.js';
 import { emptyBatch, type ColumnBatch } from '../iceberg/writer/batch.js';
+import { keepShape } from '../keep-shape.js';
 import { BatchBuilder } from './builder.js';
 import { CsvScanner, type CsvScanTarget } from './csv-scan.js';
 import { mayLosePrecision } from './json-exact.js';
@@ -94,6 +95,7 @@ export class PayloadDecoder {
   private scratch = Buffer.alloc(0);
 
   constructor(private readonly options: DecodePayloadsOptions) {
+    keepShape(this);
     const { schema } = options;
     // The builder's "line" is the payload index here; rejects are re-keyed in decode().
     this.builder = new BatchBuilder(schema, {
@@ -108,6 +110,7 @@ export class PayloadDecoder {
     const builder = this.builder;
     builder.ready.length = 0;
     builder.rejects.length = 0;
+    builder.reserve(payloads.length);
     const extraRejects: PayloadReject[] = [];
     if (this.options.format === 'json') this.json(payloads);
     else for (let index = 0; index < payloads.length; index++) this.csv(payloads, index, extraRejects);

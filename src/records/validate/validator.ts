@@ -20,6 +20,7 @@ import { FloeError } from '../../errors.js';
 import type { Schema } from '../../iceberg/spec/schema.js';
 import type { IcebergType, NestedField, Value } from '../../iceberg/spec/types.js';
 import type { ColumnBatch } from '../../iceberg/writer/batch.js';
+import { keepShape } from '../../keep-shape.js';
 import { ConversionError, converterFor } from '../convert.js';
 import { compactBatch } from './compact.js';
 import { parseRules, type Check, type ComparisonOp, type FieldRules, type RulesConfig } from './config.js';
@@ -163,6 +164,7 @@ export class Validator {
     rules: RulesConfig | unknown,
     options: ValidatorOptions = {},
   ) {
+    keepShape(this);
     // Parsing is idempotent, so parsed configs and raw JSON data are both accepted.
     const config = parseRules(rules);
     this.rules = config;
