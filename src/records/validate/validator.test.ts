@@ -150,6 +150,29 @@ describe('rules', () => {
     field(9, 'bytes', { kind: 'binary' }),
   ]);
 
+  test('a schema-required string that cleaning empties is rejected by the required rule (it could not be written)', () => {
+    const s = new Schema([
+      field(1, 'id', { kind: 'long' }, true),
+      field(2, 'code', { kind: 'string' }, true),
+    ]);
+    const batch = batchOf(s, [
+      { id: 1n, code: '   ' },
+      { id: 2n, code: ' a ' },
+    ]);
+    for (const rules of [
+      { clean: { trim: true, emptyAsNull: true } },
+      { fields: { code: { trim: true, emptyAsNull: true } } },
+    ]) {
+      const r = new Validator(s, rules).apply(batch);
+      expect(r.rejected.map((x) => [x.index, x.reasons, x.rules])).toEqual([
+        [0, ['code is required'], ['code:required']],
+      ]);
+      expect(r.batch.columns.get(2)).toEqual(['a']);
+    }
+    // Without emptyAsNull nothing becomes null, and nothing is rejected.
+    expect(new Validator(s, { clean: { trim: true } }).apply(batch).rejected).toEqual([]);
+  });
+
   test('required, ranges on decimal/date/timestamptz/long, enum on numbers, lengths', () => {
     const v = new Validator(schema, {
       fields: {

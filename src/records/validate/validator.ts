@@ -189,9 +189,18 @@ export class Validator {
     this.cleanPlans = cleanPlans;
     const fast = options.fastPaths ?? true;
     this.fastPaths = fast;
-    this.fieldPlans = Object.entries(fields).map(([name, r]) =>
+    const fieldPlans = Object.entries(fields).map(([name, r]) =>
       compileField(topField(schema, name, `fields.${name}`), r, fast),
     );
+    // A schema-required column must not become null by cleaning (emptyAsNull): the row is
+    // rejected by the required rule, as for a configured one, instead of failing the write.
+    for (const field of schema.fields) {
+      if (field.required && cleanPlans.some((c) => c.fieldId === field.id && c.emptyAsNull)) {
+        if (!fieldPlans.some((p) => p.field.id === field.id))
+          fieldPlans.push({ field, required: true, checks: [] });
+      }
+    }
+    this.fieldPlans = fieldPlans;
     this.comparePlans = (config.checks ?? []).map((c, i) => compileCheck(schema, c, i, fast));
   }
 
@@ -540,7 +549,7 @@ function compileField(field: NestedField, r: FieldRules, fast: boolean): FieldPl
       });
     }
   }
-  return { field, required: r.required ?? false, checks };
+  return { field, required: (r.required ?? false) || field.required, checks };
 }
 
 function check(checks: ValueCheck[], rule: string, test: ValueCheck['test'], fast?: FastCheck): void {
