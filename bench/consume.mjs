@@ -81,8 +81,8 @@ const { values: opt } = parseArgs({
 const RECORDS = Number(opt.records ?? 200_000);
 const WARM_PASSES = Number(opt['warm-passes'] ?? 1);
 // Neighbours on a shared host swing CPU time per record by up to ±30% within minutes; the median
-// of three passes is steadier than any one of them.
-const WARM_ROUNDS = Math.max(1, Number(opt['warm-rounds'] ?? 3));
+// of five passes is steadier than any one of them (a short burst of contention moves one or two).
+const WARM_ROUNDS = Math.max(1, Number(opt['warm-rounds'] ?? 5));
 const COLD_LABEL = 'in-process, cold (first pass in the process)';
 const WARM_LABEL = 'in-process, warm';
 const STEADY_ROUNDS = Number(opt['steady-rounds'] ?? 0);
