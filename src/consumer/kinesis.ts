@@ -10,6 +10,7 @@ import {
   type KinesisClient,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
+import { getRecordsResponsePlugin, type GetRecordsHolder } from './get-records-wire.js';
 
 export interface ShardDescription {
   readonly shardId: string;
@@ -111,7 +112,12 @@ export function sdkReadApi(client: KinesisClient): KinesisReadApi {
       return r.ShardIterator;
     },
     async getRecords(iterator, limit) {
-      const r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+      const command = new GetRecordsCommand({ ShardIterator: iterator, Limit: limit });
+      const holder: GetRecordsHolder = {};
+      command.middlewareStack.use(getRecordsResponsePlugin(holder));
+      const r = await client.send(command);
+      if (holder.parsed) return holder.parsed;
+      // The SDK read the response (it was not one the plugin takes).
       return {
         records: (r.Records ?? []).map((x) => ({
           sequenceNumber: x.SequenceNumber ?? '',

@@ -28,6 +28,7 @@ import type {
   MetadataBearer,
   Pluggable,
 } from '@smithy/types';
+import { collectBody } from '../aws/response-body.js';
 import { decodeCbor, encodePutRecords as encodeCbor, type CborPutEntry } from './cbor.js';
 
 export type WireProtocol = 'json' | 'cbor';
@@ -99,17 +100,6 @@ interface MutableResponse {
   body?: unknown;
 }
 
-async function collect(body: unknown): Promise<Buffer> {
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.length);
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const c of body as AsyncIterable<Uint8Array | string>) {
-    chunks.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c));
-  }
-  return Buffer.concat(chunks);
-}
-
 /** JSON of a decoded CBOR value: blobs as base64, as the JSON protocol carries them. */
 function toJsonText(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -156,7 +146,7 @@ export function putRecordsBodyPlugin<I extends object, O extends MetadataBearer>
             const typeKey = Object.keys(response.headers).find((h) => h.toLowerCase() === 'content-type');
             const type = typeKey ? response.headers[typeKey] : undefined;
             if (!type || !type.startsWith(CONTENT_TYPE.cbor)) return out;
-            const bytes = await collect(response.body);
+            const bytes = await collectBody(response.body);
             const text = bytes.length === 0 ? '{}' : toJsonText(decodeCbor(bytes));
             response.headers[typeKey as string] = CONTENT_TYPE.json;
             response.body = Buffer.from(text, 'utf8');
