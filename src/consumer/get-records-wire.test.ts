@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseGetRecordsBody } from './get-records-wire.js';
+import { liftBlobs, parseGetRecordsBody } from './get-records-wire.js';
 
 const record = fc.record({
   data: fc.uint8Array({ maxLength: 300 }),
-  key: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+  // Keys that look like the document's own syntax too: the scan must not take them for keys.
+  key: fc.oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+    fc.constantFrom('Data', '"Data":"', 'Data\\', '\\"', '{"Data":"AAAA"}', '#0'),
+  ),
   seq: fc.bigInt({ min: 0n, max: 10n ** 56n }).map(String),
   // Epoch seconds with milliseconds, as Kinesis sends ApproximateArrivalTimestamp.
   at: fc.option(
@@ -34,6 +38,12 @@ describe('parseGetRecordsBody', () => {
             MillisBehindLatest: behind,
           };
           const body = Buffer.from(spaced ? JSON.stringify(doc, null, 2) : JSON.stringify(doc));
+          // Every blob is lifted out of the text JSON.parse sees (none is parsed as a string).
+          const lifted = liftBlobs(body);
+          expect(lifted.blobs.length).toBe(2 * records.length);
+          expect(
+            (JSON.parse(lifted.text) as { Records: { Data: string }[] }).Records.map((r) => r.Data),
+          ).toEqual(records.map((_, i) => `#${i}`));
           const got = parseGetRecordsBody(body);
           expect(got.nextIterator).toBe(next ?? undefined);
           expect(got.millisBehindLatest).toBe(behind);
@@ -68,6 +78,19 @@ describe('parseGetRecordsBody', () => {
     expect(refuse({ Records: [{ Data: 'AAA', SequenceNumber: '1', PartitionKey: 'k' }] })).toThrow(/base64/);
     expect(refuse({ Records: [], NextShardIterator: 5 })).toThrow(/NextShardIterator/);
     expect(refuse({ Records: [], MillisBehindLatest: '5' })).toThrow(/MillisBehindLatest/);
+  });
+
+  it('decodes blobs larger than one decoding piece, and a blob whose key is spelled with escapes', () => {
+    const big = Buffer.from(Array.from({ length: 200_003 }, (_, i) => (i * 7919) % 256));
+    const body = Buffer.from(
+      `{"Records":[{"SequenceNumber":"1","D\\u0061ta":"AQID","PartitionKey":"k"},` +
+        `{"SequenceNumber":"2","Data" : "${big.toString('base64')}","PartitionKey":"k"}]}`,
+    );
+    const got = parseGetRecordsBody(body);
+    expect(got.records.map((r) => Buffer.from(r.data).toString('hex'))).toEqual([
+      '010203',
+      big.toString('hex'),
+    ]);
   });
 
   it('takes an empty Records list, a missing iterator (closed shard) and an empty blob', () => {
