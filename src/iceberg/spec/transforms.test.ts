@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   bucketHash,
+  columnTransform,
   decimalToString,
   javaFloatingToString,
   parseTransform,
@@ -287,5 +288,81 @@ describe('parseTransform', () => {
   it('rejects unknown transforms and bad parameters', () => {
     expect(() => parseTransform('zorder')).toThrow(/unknown partition transform/);
     expect(() => parseTransform('bucket[0]')).toThrow(/positive/);
+  });
+});
+
+describe('columnTransform', () => {
+  const HOUR_US = 3_600_000_000n;
+  const I64_MIN = -(2n ** 63n);
+  const I64_MAX = 2n ** 63n - 1n;
+  // Values at and next to hour/day boundaries, the int64 extremes, beyond int64 and plain numbers:
+  // the range the column transform reuses must end exactly where the unit does.
+  const micros = fc.oneof(
+    fc
+      .tuple(
+        fc.bigInt({ min: -200_000n, max: 200_000n }),
+        fc.constantFrom(DAY_US, HOUR_US),
+        fc.bigInt({ min: -2n, max: 2n }),
+      )
+      .map(([k, unit, d]) => k * unit + d),
+    fc.bigInt({ min: I64_MIN, max: I64_MAX }),
+    fc.constantFrom(I64_MIN, I64_MAX, I64_MIN - 1n, I64_MAX + 1n, 2n ** 80n, -(2n ** 80n)),
+  );
+  const value: fc.Arbitrary<Value> = fc.oneof(
+    { weight: 8, arbitrary: micros },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.integer({ min: -(2 ** 40), max: 2 ** 40 }) },
+  );
+
+  it('property: equals apply value for value, for every time transform of timestamps and others', () => {
+    const cases: [string, PrimitiveType][] = [
+      ['day', t.timestamp],
+      ['hour', t.timestamptz],
+      ['month', t.timestamp],
+      ['year', t.timestamptz],
+      ['identity', t.long],
+      ['bucket[7]', t.long],
+      ['truncate[10]', t.long],
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...cases),
+        // Runs of nearby values (the reuse path) mixed with jumps.
+        fc.array(
+          fc.tuple(value, fc.integer({ min: 1, max: 5 }), fc.constantFrom(1n, 1_000_000n, HOUR_US / 2n)),
+          {
+            maxLength: 30,
+          },
+        ),
+        ([text, source], runs) => {
+          const tr = parseTransform(text);
+          const values: Value[] = runs.flatMap(([v, n, step]) =>
+            Array.from({ length: n }, (_, k) => (typeof v === 'bigint' ? v + BigInt(k) * step : v)),
+          );
+          const apply = columnTransform(tr, source);
+          // Twice over the same transform: the state kept between batches must not leak.
+          for (let round = 0; round < 2; round++) {
+            const out: Value[] = new Array<Value>(values.length + 3).fill('stale');
+            apply(values, values.length, out);
+            expect(out.slice(0, values.length)).toEqual(values.map((v) => tr.apply(source, v)));
+            expect(out.slice(values.length)).toEqual(['stale', 'stale', 'stale']);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a missing column is all nulls', () => {
+    const out: Value[] = [1, 2, 3];
+    columnTransform(parseTransform('day'), t.timestamp)(undefined, 2, out);
+    expect(out).toEqual([null, null, 3]);
+  });
+
+  it('values just before, at and after a day boundary fall on their own days', () => {
+    const apply = columnTransform(parseTransform('day'), t.timestamp);
+    const out: Value[] = [];
+    apply([DAY_US - 1n, DAY_US, 2n * DAY_US - 1n, 2n * DAY_US, -1n, 0n], 6, out);
+    expect(out).toEqual([0, 1, 1, 2, -1, 0]);
   });
 });

@@ -19,6 +19,8 @@ import {
   humanTimestamp,
   humanTimestamptz,
   humanYear,
+  MICROS_PER_DAY,
+  MICROS_PER_HOUR,
   monthsFromDays,
   yearsFromDays,
 } from './datetime.js';
@@ -452,4 +454,64 @@ export function parseTransform(text: string): Transform {
   }
   if (cache.size < 1000) cache.set(text, result);
   return result;
+}
+
+/**
+ * A transform over a column of a batch: `out[i]` = the transform of `values[i]` for i < n (a
+ * missing column or an undefined value counts as null).
+ */
+export type ColumnTransform = (values: readonly Value[] | undefined, n: number, out: Value[]) => void;
+
+/**
+ * The transform of `transform` over columns of `source` values, equal value for value to
+ * `transform.apply`. Time transforms of timestamps keep the micros range of the last result and
+ * reuse it while values stay inside: rows come mostly in time order, and turning a BigInt into a
+ * Number costs ~300 instructions where two BigInt comparisons cost ~90.
+ */
+export function columnTransform(transform: Transform, source: PrimitiveType): ColumnTransform {
+  if (transform instanceof TimeTransform && HOUR_SOURCES.has(source.kind)) {
+    const unit = transform.name === 'hour' ? MICROS_PER_HOUR : MICROS_PER_DAY;
+    const ofUnit =
+      transform.name === 'day' || transform.name === 'hour'
+        ? (q: number): Value => q
+        : transform.name === 'month'
+          ? monthsFromDays
+          : yearsFromDays;
+    const toUnit = transform.name === 'hour' ? hoursFromMicros : daysFromMicros;
+    // [lo, hi): the micros of the unit (hour or day) whose result is `last`; empty at first.
+    let lo = 1n;
+    let hi = 0n;
+    let last: Value = null;
+    return (values, n, out) => {
+      if (values === undefined) {
+        out.fill(null, 0, n);
+        return;
+      }
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v === null || v === undefined) out[i] = null;
+        else if (typeof v === 'bigint') {
+          if (v >= lo && v < hi) out[i] = last;
+          else {
+            const q = toUnit(v);
+            out[i] = last = ofUnit(q);
+            if (Number.isSafeInteger(q)) {
+              lo = BigInt(q) * unit;
+              hi = lo + unit;
+            } else {
+              lo = 1n;
+              hi = 0n;
+            }
+          }
+        } else out[i] = transform.apply(source, v); // a number (or an error)
+      }
+    };
+  }
+  return (values, n, out) => {
+    if (values === undefined) {
+      out.fill(null, 0, n);
+      return;
+    }
+    for (let i = 0; i < n; i++) out[i] = transform.apply(source, values[i] ?? null);
+  };
 }

@@ -184,6 +184,12 @@ export interface RowGroupColumn {
   nans: number;
 }
 
+/**
+ * The non-null strings of the segment being appended (appendPlainString): shared, since appends
+ * run one at a time; it keeps the last segment's strings alive until the next one.
+ */
+const segmentStrings: string[] = [];
+
 /** String dictionary states: building it on a trial page, using it, or PLAIN for the chunk's rest. */
 const TRIAL = 0;
 const DICTIONARY = 1;
@@ -596,14 +602,19 @@ export class ColumnBuffer {
         nulls++;
         continue;
       }
-      if (typeof v !== 'bigint' || v < lo || v > hi) this.fail(v);
+      // asIntN is one truncation where two BigInt comparisons are two builtin calls (~45
+      // instructions each); decimals have their own range.
+      if (typeof v !== 'bigint' || (typed !== null ? BigInt.asIntN(64, v) !== v : v < lo || v > hi)) {
+        this.fail(v);
+      }
       if (defs !== null) defs[pr] = 1;
       if (typed !== null) typed[pv] = v;
       else generic.push(v); // decimals
       pv++;
+      // Largest first: ids and event times mostly grow, so one comparison usually settles it.
       if (min === undefined) min = max = v;
-      else if (v < min) min = v;
       else if (v > max!) max = v;
+      else if (v < min) min = v;
     }
     this.pageVals = pv;
     this.rgMin = min;
@@ -697,21 +708,23 @@ export class ColumnBuffer {
     return id;
   }
 
+  /**
+   * Strings in PLAIN: the segment's values are collected, then encoded in one go when they are
+   * all ASCII (see ByteArrayBuffer.appendAscii), one by one otherwise.
+   */
   private appendPlainString(
     src: readonly Value[],
     rows: Int32Array | null,
     start: number,
     end: number,
   ): number {
-    const out = this.plain!;
+    const strings = segmentStrings;
     const defs = this.defs;
     const required = this.field.required;
     let pr = this.pageRows;
-    let pv = this.pageVals;
+    let m = 0;
     let nulls = 0;
     let bytes = 0;
-    let min = this.rgMin as string | undefined;
-    let max = this.rgMax as string | undefined;
     for (let k = start; k < end; k++, pr++) {
       const v = src[rows === null ? k : rows[k]!];
       if (v === null || v === undefined) {
@@ -721,14 +734,30 @@ export class ColumnBuffer {
       }
       if (typeof v !== 'string') this.fail(v);
       if (defs !== null) defs[pr] = 1;
-      out.appendString(v);
-      pv++;
+      strings[m++] = v;
       bytes += v.length + 4;
-      if (min === undefined) min = max = v;
-      else if (compareUtf8(v, min) < 0) min = v;
-      else if (compareUtf8(v, max!) > 0) max = v;
     }
-    this.pageVals = pv;
+    const out = this.plain!;
+    let min = this.rgMin as string | undefined;
+    let max = this.rgMax as string | undefined;
+    if (out.appendAscii(strings, m)) {
+      // Native string order (UTF-16 units) equals UTF-8 order when one side is ASCII.
+      for (let k = 0; k < m; k++) {
+        const v = strings[k]!;
+        if (min === undefined) min = max = v;
+        else if (v < min) min = v;
+        else if (v > max!) max = v;
+      }
+    } else {
+      for (let k = 0; k < m; k++) {
+        const v = strings[k]!;
+        out.appendString(v);
+        if (min === undefined) min = max = v;
+        else if (compareUtf8(v, min) < 0) min = v;
+        else if (compareUtf8(v, max!) > 0) max = v;
+      }
+    }
+    this.pageVals += m;
     this.rgMin = min;
     this.rgMax = max;
     this.bytes += bytes;
@@ -829,7 +858,7 @@ export class ColumnBuffer {
     const n = this.pageVals;
     if (this.mode === TRIAL && this.storage === 'str') this.decideDictionary();
     const defs = this.defs;
-    const levels = defs === null ? undefined : encodeDefinitionLevels(defs.subarray(0, rows));
+    const levels = defs === null ? undefined : encodeDefinitionLevels(defs.subarray(0, rows), this.pageNulls);
     let encoding: Encoding = 'PLAIN';
     let values: Uint8Array;
     switch (this.storage) {

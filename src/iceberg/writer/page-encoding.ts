@@ -24,8 +24,19 @@ export interface EncodedPage {
   readonly compressedSize: number;
 }
 
-/** Definition levels (bit width 1) of a page, RLE/bit-packed hybrid. */
-export function encodeDefinitionLevels(defs: Uint8Array): Uint8Array {
+/**
+ * Definition levels (bit width 1) of a page, RLE/bit-packed hybrid. `nulls`, when given, is the
+ * number of zeros in `defs`: a page without nulls (or of nulls only) is one RLE run, written
+ * without looking at the levels.
+ */
+export function encodeDefinitionLevels(defs: Uint8Array, nulls?: number): Uint8Array {
+  const n = defs.length;
+  if (n >= 8 && (nulls === 0 || nulls === n)) {
+    const out = new Uint8Array(6);
+    const o = varint(out, 0, n << 1);
+    out[o] = nulls === 0 ? 1 : 0;
+    return out.subarray(0, o + 1);
+  }
   return rleBitPackedHybrid(defs, 1);
 }
 
@@ -35,8 +46,18 @@ export function encodeDefinitionLevels(defs: Uint8Array): Uint8Array {
  * same runs hyparquet-writer's writeRleBitPackedHybrid chooses, written straight into a byte array.
  */
 export function rleBitPackedHybrid(values: Uint8Array | Int32Array, width: number): Uint8Array {
+  return rleInto(values, width, 0);
+}
+
+/**
+ * rleBitPackedHybrid after `skip` zero bytes. One loop with locals only (no closure: variables a
+ * closure writes live in a heap context, and the loop paid a load and a store for each).
+ */
+function rleInto(values: Uint8Array | Int32Array, width: number, skip: number): Uint8Array {
   if (width > 24) {
     const w = new ByteWriter(values.length * 4 + 64);
+    w.offset = skip;
+    w.index = skip;
     writeRleBitPackedHybrid(w, values, width);
     return w.getBytes().slice();
   }
@@ -44,33 +65,31 @@ export function rleBitPackedHybrid(values: Uint8Array | Int32Array, width: numbe
   const valueBytes = (width + 7) >> 3;
   // Worst case: everything bit-packed (n/8 groups of `width` bytes, plus a 5-byte header per
   // section) or RLE runs of 8 (5-byte header and the value per run).
-  const out = new Uint8Array(Math.ceil(n / 8) * (width + 5 + valueBytes) + 16);
-  let o = 0;
+  const out = new Uint8Array(skip + Math.ceil(n / 8) * (width + 5 + valueBytes) + 16);
+  let o = skip;
   let i = 0;
+  // The bit-packed section being collected: groups of 8 values from bpStart, packed when it ends.
   let bpStart = 0;
   let bpGroups = 0;
-  const flush = (): void => {
-    o = varint(out, o, (bpGroups << 1) | 1);
-    if (width > 0) o = bitPack(values, bpStart, bpGroups * 8, width, out, o);
-    bpGroups = 0;
-  };
   while (i < n) {
     const v = values[i]!;
     let r = i + 1;
     while (r < n && values[r] === v) r++;
-    const run = r - i;
-    if (run >= 8) {
-      if (bpGroups > 0) flush();
-      o = varint(out, o, run << 1);
-      for (let j = 0; j < valueBytes; j++) out[o++] = (v >>> (j << 3)) & 0xff;
-      i = r;
-    } else {
+    if (r - i < 8) {
       if (bpGroups === 0) bpStart = i;
       bpGroups++;
       i += 8;
+      continue;
     }
+    if (bpGroups > 0) {
+      o = bitPackedSection(values, bpStart, bpGroups, width, out, o);
+      bpGroups = 0;
+    }
+    o = varint(out, o, (r - i) << 1);
+    for (let j = 0; j < valueBytes; j++) out[o++] = (v >>> (j << 3)) & 0xff;
+    i = r;
   }
-  if (bpGroups > 0) flush();
+  if (bpGroups > 0) o = bitPackedSection(values, bpStart, bpGroups, width, out, o);
   return out.subarray(0, o);
 }
 
@@ -83,29 +102,75 @@ function varint(out: Uint8Array, o: number, value: number): number {
   return o;
 }
 
-/** Bit-packs `count` values from `start` (past the end: zeros), least significant bit first. */
-function bitPack(
+/**
+ * A bit-packed section: its header, then `groups` groups of 8 values from `start` (past the
+ * end: zeros), least significant bit first. `out` is zero-filled past `o`.
+ */
+function bitPackedSection(
   values: Uint8Array | Int32Array,
   start: number,
-  count: number,
+  groups: number,
   width: number,
   out: Uint8Array,
   o: number,
 ): number {
-  const n = values.length;
+  o = varint(out, o, (groups << 1) | 1);
+  if (width === 0) return o;
+  const end = start + groups * 8;
+  const full = Math.min(end, values.length);
+  // At most 7 + 24 bits are pending: they fit a 32-bit integer.
   let buffer = 0;
   let bits = 0;
-  for (let k = 0; k < count; k++) {
-    const idx = start + k;
-    buffer |= (idx < n ? values[idx]! : 0) << bits;
-    bits += width;
-    while (bits >= 8) {
-      out[o++] = buffer & 0xff;
-      buffer >>>= 8;
-      bits -= 8;
+  if (width === 1) {
+    // Definition levels and two-value dictionaries: a byte per 8 values, no pending bits.
+    let k = start;
+    for (; k + 8 <= full; k += 8) {
+      out[o++] =
+        values[k]! |
+        (values[k + 1]! << 1) |
+        (values[k + 2]! << 2) |
+        (values[k + 3]! << 3) |
+        (values[k + 4]! << 4) |
+        (values[k + 5]! << 5) |
+        (values[k + 6]! << 6) |
+        (values[k + 7]! << 7);
+    }
+    for (; k < full; k++, bits++) buffer |= values[k]! << bits;
+  } else {
+    let k = start;
+    if (width <= 8) {
+      // Dictionary indexes of up to 256 values: a group of 8 is two 4-value words of 4·width
+      // bits each, written as `width` bytes (the loop below spends a load, a shift and a test
+      // per value on top of that).
+      const w2 = width * 2;
+      const w3 = width * 3;
+      const half = width * 4;
+      for (; k + 8 <= full; k += 8) {
+        let acc = values[k]! | (values[k + 1]! << width) | (values[k + 2]! << w2) | (values[k + 3]! << w3);
+        const hi =
+          values[k + 4]! | (values[k + 5]! << width) | (values[k + 6]! << w2) | (values[k + 7]! << w3);
+        let nb = half;
+        for (; nb >= 8; nb -= 8, acc >>>= 8) out[o++] = acc;
+        acc |= hi << nb; // nb is 0 or 4 here: at most 32 bits
+        for (nb += half; nb >= 8; nb -= 8, acc >>>= 8) out[o++] = acc;
+      }
+    }
+    for (; k < full; k++) {
+      buffer |= values[k]! << bits;
+      bits += width;
+      while (bits >= 8) {
+        out[o++] = buffer; // a Uint8Array keeps the low 8 bits
+        buffer >>>= 8;
+        bits -= 8;
+      }
     }
   }
-  if (bits > 0) out[o++] = buffer & 0xff;
+  // The padding values are zeros: what is left of `buffer`, then zero bytes (already in `out`).
+  const rest = bits + (end - full) * width;
+  if (rest > 0) {
+    out[o] = buffer;
+    o += rest >> 3;
+  }
   return o;
 }
 
@@ -119,10 +184,8 @@ export function encodeDictionaryIndexes(indexes: Int32Array): Uint8Array {
   let max = 0;
   for (let i = 0; i < indexes.length; i++) if (indexes[i]! > max) max = indexes[i]!;
   const width = bitWidthOf(max);
-  const body = rleBitPackedHybrid(indexes, width);
-  const out = new Uint8Array(body.length + 1);
+  const out = rleInto(indexes, width, 1);
   out[0] = width;
-  out.set(body, 1);
   return out;
 }
 
@@ -241,6 +304,34 @@ export class ByteArrayBuffer {
     buf[start + 3] = len >>> 24;
     this.length = p;
     return len;
+  }
+
+  /**
+   * Appends `strings[0..count)` when they are all ASCII and returns true; otherwise appends
+   * nothing and returns false. One join and one native encode of the whole run, the 4-byte gaps
+   * for the lengths included (the separator is four NULs), then the lengths: a char-code loop
+   * costs ~40 instructions per character, this ~10.
+   */
+  appendAscii(strings: string[], count: number): boolean {
+    if (count === 0) return true;
+    const joined = (count === strings.length ? strings : strings.slice(0, count)).join('\0\0\0\0');
+    const start = this.length;
+    // All ASCII: exactly one byte per character. Anything else stops short or takes more bytes.
+    if (start + 4 + joined.length > this.bytes.length) this.grow(start + 4 + joined.length);
+    const buf = this.bytes;
+    const { read, written } = encoder.encodeInto(joined, buf.subarray(start + 4, start + 4 + joined.length));
+    if (read !== joined.length || written !== read) return false;
+    let p = start;
+    for (let k = 0; k < count; k++) {
+      const len = strings[k]!.length;
+      buf[p] = len & 0xff;
+      buf[p + 1] = (len >>> 8) & 0xff;
+      buf[p + 2] = (len >>> 16) & 0xff;
+      buf[p + 3] = len >>> 24;
+      p += 4 + len;
+    }
+    this.length = p;
+    return true;
   }
 
   appendBytes(v: Uint8Array): void {

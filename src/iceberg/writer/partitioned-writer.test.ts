@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FloeError, isFloeError } from '../../errors.js';
 import type { FileIO, OutputStream } from '../io/fileio.js';
 import { MemoryFileIO } from '../io/memory.js';
-import { parsePartitionSpec, UNPARTITIONED } from '../spec/partition.js';
+import { partitionTuple, parsePartitionSpec, UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type Value } from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
@@ -116,6 +117,73 @@ describe('DataWriter: partitions, row groups and rolling', () => {
     expect(back.columns.get(4)).toEqual(concatBatches(input).columns.get(4));
     // File numbers are unique across partitions.
     expect(new Set(files.map((f) => f.filePath.split('/').pop())).size).toBe(12);
+  });
+
+  it('property: every row lands in the file of its own partition tuple, in order (runs, interleaved rows, nulls)', async () => {
+    const specs = [
+      'day(created_date)',
+      'hour(created_date)',
+      'month(created_date), borough',
+      'year(created_date)',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...specs),
+        // Rows mostly in time order (runs within a day) but also jumping back and forth.
+        fc.array(
+          fc.tuple(
+            fc.option(fc.bigInt({ min: -3n * DAY, max: 3n * DAY }), { nil: null }),
+            fc.integer({ min: 1, max: 40 }),
+            fc.constantFrom(...BOROUGHS),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        async (text, runs, batchRows) => {
+          const io = new MemoryFileIO();
+          const spec = parsePartitionSpec(text, schema, 1);
+          const created: Value[] = [];
+          const borough: Value[] = [];
+          for (const [start, length, b] of runs) {
+            for (let k = 0; k < length; k++) {
+              created.push(start === null ? null : BASE + start + BigInt(k) * 7_000_000_000n);
+              borough.push(b);
+            }
+          }
+          const n = created.length;
+          const writer = createDataWriter({ io, schema, spec, dataLocation: 'mem://wh/t/data' });
+          for (let s = 0; s < n; s += batchRows) {
+            const e = Math.min(n, s + batchRows);
+            await writer.write({
+              rowCount: e - s,
+              columns: new Map<number, Value[]>([
+                [1, Array.from({ length: e - s }, (_, i) => BigInt(s + i))],
+                [2, created.slice(s, e)],
+                [3, borough.slice(s, e)],
+              ]),
+            });
+          }
+          const files = await writer.close();
+          let total = 0;
+          for (const f of files) {
+            const rows = await readAll(io, f.filePath, schema);
+            const ids = rows.columns.get(1)! as bigint[];
+            // Rows keep their input order within a file.
+            expect([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(ids);
+            for (const id of ids) {
+              const i = Number(id);
+              const expected = partitionTuple(spec, schema, (fieldId) =>
+                fieldId === 2 ? created[i]! : fieldId === 3 ? borough[i]! : null,
+              );
+              expect(f.partition).toEqual(expected);
+            }
+            total += rows.rowCount;
+          }
+          expect(total).toBe(n);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('rolls to a new file when the target size is reached, keeping every row', async () => {

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { FloeError } from '../../errors.js';
 import type { DataFile } from '../spec/model.js';
 import { compilePartitioner, partitionPath } from '../spec/partition.js';
-import type { Value } from '../spec/types.js';
+import { columnTransform, parseTransform, type ColumnTransform } from '../spec/transforms.js';
+import type { PrimitiveType, Value } from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
 import { compressorsFor, resolveCodec, resolveCompressionLevel } from './codecs.js';
 import { resolveMetricsModes } from './metrics.js';
@@ -71,14 +72,30 @@ function tupleKey(tuple: readonly Value[]): string {
   return key;
 }
 
-function sameTuple(a: readonly Value[], b: readonly Value[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    // Uint8Array values (identity of binary/fixed) compare by key instead.
-    if (x !== y || x instanceof Uint8Array) return false;
+/** Rows `a` and `b` fall in the same partition (primitive values only). */
+function sameRow(fields: readonly RoutingField[], a: number, b: number): boolean {
+  for (const f of fields) {
+    const x = f.out[a];
+    if (x !== f.out[b] || (typeof x === 'object' && x !== null)) return false;
   }
   return true;
+}
+
+/** How route() computes one partition field over a batch. */
+interface RoutingField {
+  readonly sourceId: number;
+  readonly transform: ColumnTransform;
+  /** The field's values for the batch's rows (reused from batch to batch). */
+  out: Value[];
+}
+
+/** Rows of a batch for one partition: `rows[k]` for k in [start, end), or k itself when rows is null. */
+interface Route {
+  key: string;
+  tuple: Value[];
+  rows: Int32Array | null;
+  start: number;
+  end: number;
 }
 
 function trimSlashes(location: string): string {
@@ -95,7 +112,7 @@ export class PartitionedDataWriter implements DataWriter {
   private readonly maxOpenFiles: number;
   private readonly prefix: string;
   private readonly location: string;
-  private readonly partitioner: ReturnType<typeof compilePartitioner>;
+  private readonly routing: RoutingField[];
   private readonly open = new Map<string, ParquetFileWriter>();
   private readonly done: DataFile[] = [];
   private fileCount = 0;
@@ -142,7 +159,15 @@ export class PartitionedDataWriter implements DataWriter {
     );
     this.prefix = options.fileNamePrefix ?? randomUUID();
     this.location = trimSlashes(options.dataLocation);
-    this.partitioner = compilePartitioner(options.spec, options.schema);
+    compilePartitioner(options.spec, options.schema); // checks the spec against the schema
+    this.routing = options.spec.fields.map((f) => ({
+      sourceId: f.sourceId,
+      transform: columnTransform(
+        parseTransform(f.transform),
+        options.schema.fieldOrThrow(f.sourceId).type as PrimitiveType,
+      ),
+      out: [],
+    }));
   }
 
   async write(batch: ColumnBatch): Promise<void> {
@@ -152,8 +177,8 @@ export class PartitionedDataWriter implements DataWriter {
         if (this.options.spec.fields.length === 0) {
           await this.appendRows(await this.fileFor('', []), batch, null, 0, batch.rowCount);
         } else {
-          for (const { key, tuple, rows } of this.route(batch)) {
-            await this.appendRows(await this.fileFor(key, tuple), batch, rows, 0, rows.length);
+          for (const { key, tuple, rows, start, end } of this.route(batch)) {
+            await this.appendRows(await this.fileFor(key, tuple), batch, rows, start, end);
           }
         }
         await this.enforceMemoryCap();
@@ -208,34 +233,53 @@ export class PartitionedDataWriter implements DataWriter {
     throw new FloeError('internal', `data writer cannot be used: ${why}`);
   }
 
-  /** Groups the batch's row indexes by partition, keeping first-seen order. */
-  private route(batch: ColumnBatch): { key: string; tuple: Value[]; rows: Int32Array }[] {
-    const { spec } = this.options;
-    type Group = { key: string; tuple: Value[]; rows: number[] };
-    const groups = new Map<string, Group>();
-    const ids = spec.fields.map((f) => f.sourceId);
-    const cols = ids.map((id) => batch.columns.get(id));
-    let row = 0;
-    const sourceValue = (id: number): Value => {
-      for (let j = 0; j < ids.length; j++) if (ids[j] === id) return cols[j]?.[row] ?? null;
-      return null;
-    };
-    let previous: Group | undefined;
-    for (; row < batch.rowCount; row++) {
-      const tuple = this.partitioner(sourceValue);
-      // Streams are mostly in time order: a row usually lands where the previous one did, and
-      // comparing primitives is cheaper than building the map key.
-      if (previous && sameTuple(tuple, previous.tuple)) {
-        previous.rows.push(row);
-        continue;
+  /**
+   * Groups the batch's rows by partition, keeping first-seen order. A partition whose rows are
+   * one contiguous range (the usual case: streams come mostly in time order) gets no row index
+   * array: its range is appended directly.
+   */
+  private route(batch: ColumnBatch): Route[] {
+    const n = batch.rowCount;
+    const fields = this.routing;
+    for (const f of fields) {
+      if (f.out.length < n) f.out = new Array<Value>(n).fill(null);
+      f.transform(batch.columns.get(f.sourceId), n, f.out);
+    }
+    const first = fields[0]!.out;
+    const single = fields.length === 1;
+    const groups = new Map<string, { key: string; tuple: Value[]; runs: number[] }>();
+    for (let start = 0; start < n;) {
+      // The run of rows whose partition values equal those of `start`.
+      let end = start + 1;
+      if (single) {
+        const v = first[start];
+        // Uint8Array values (identity of binary/fixed) are compared by key instead.
+        if (typeof v !== 'object' || v === null) while (end < n && first[end] === v) end++;
+      } else {
+        while (end < n && sameRow(fields, start, end)) end++;
       }
+      const tuple = fields.map((f) => f.out[start] ?? null);
+      // A run's values differ from the previous run's (unless NaN or bytes): look the key up.
       const key = tupleKey(tuple);
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { key, tuple, rows: [] }));
-      group.rows.push(row);
-      previous = group;
+      if (group === undefined) groups.set(key, (group = { key, tuple, runs: [] }));
+      group.runs.push(start, end);
+      start = end;
     }
-    return [...groups.values()].map((g) => ({ key: g.key, tuple: g.tuple, rows: Int32Array.from(g.rows) }));
+    const routes: Route[] = [];
+    for (const { key, tuple, runs } of groups.values()) {
+      if (runs.length === 2) {
+        routes.push({ key, tuple, rows: null, start: runs[0]!, end: runs[1]! });
+        continue;
+      }
+      let count = 0;
+      for (let i = 0; i < runs.length; i += 2) count += runs[i + 1]! - runs[i]!;
+      const rows = new Int32Array(count);
+      let o = 0;
+      for (let i = 0; i < runs.length; i += 2) for (let r = runs[i]!; r < runs[i + 1]!; r++) rows[o++] = r;
+      routes.push({ key, tuple, rows, start: 0, end: count });
+    }
+    return routes;
   }
 
   /**
