@@ -30,7 +30,10 @@ export const FieldRulesSchema = z.strictObject({
   // Cleaning (applied before any check, in this order: trim, emptyAsNull, case).
   /** Trim leading/trailing white space (string columns). Overrides `clean.trim` for this field. */
   trim: z.boolean().optional(),
-  /** After trimming, an empty string becomes null. Overrides `clean.emptyAsNull`. */
+  /**
+   * After trimming, an empty string becomes null. Overrides `clean.emptyAsNull`. In a column the
+   * schema requires, that null rejects the row (rule `<field>:required`).
+   */
   emptyAsNull: z.boolean().optional(),
   /** Case-normalise a categorical string column. */
   case: z.enum(CASES).optional(),
