@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFloeError } from '../../errors.js';
-import { MemoryFileIO } from '../io/memory.js';
-import { UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type Value } from '../spec/types.js';
-import { createDataWriter } from './index.js';
-import { footer, readAll } from './test-support.js';
+import { footer, readAll, writeOneFile } from './test-support.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -17,21 +14,15 @@ function utf8Extremes(values: readonly string[]): [Uint8Array, Uint8Array] {
 }
 
 async function writeColumn(schema: Schema, values: readonly Value[], batchRows: number) {
-  const io = new MemoryFileIO();
-  const writer = createDataWriter({
-    io,
-    schema,
-    spec: UNPARTITIONED,
-    dataLocation: 'mem://t/data',
+  const batches = [];
+  for (let s = 0; s < values.length; s += batchRows) {
+    const e = Math.min(values.length, s + batchRows);
+    batches.push({ rowCount: e - s, columns: new Map([[1, values.slice(s, e)]]) });
+  }
+  return writeOneFile(schema, batches, {
     properties: { 'write.metadata.metrics.default': 'full' },
     codec: 'uncompressed',
   });
-  for (let s = 0; s < values.length; s += batchRows) {
-    const e = Math.min(values.length, s + batchRows);
-    await writer.write({ rowCount: e - s, columns: new Map([[1, values.slice(s, e)]]) });
-  }
-  const [file] = await writer.close();
-  return { io, file: file! };
 }
 
 describe('ColumnBuffer', () => {

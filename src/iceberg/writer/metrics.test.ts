@@ -6,28 +6,23 @@ import type { DataFile } from '../spec/model.js';
 import { UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type PrimitiveType, type Value } from '../spec/types.js';
-import { createDataWriter } from './index.js';
+import { createDataWriter, type DataWriterOptions } from './index.js';
 import { parseMetricsMode, resolveMetricsModes } from './metrics.js';
-import { ALL_TYPES, allTypesBatch, allTypesSchema, concatBatches, footer } from './test-support.js';
+import {
+  ALL_TYPES,
+  allTypesBatch,
+  allTypesSchema,
+  concatBatches,
+  footer,
+  writeOneFile,
+} from './test-support.js';
 
 async function writeFile(
   schema: Schema,
   columns: Map<number, Value[]>,
-  extra: Record<string, unknown> = {},
+  extra: Partial<DataWriterOptions> = {},
 ): Promise<{ io: MemoryFileIO; file: DataFile }> {
-  const io = new MemoryFileIO();
-  const writer = createDataWriter({
-    io,
-    schema,
-    spec: UNPARTITIONED,
-    dataLocation: 'mem://t/data',
-    ...extra,
-  });
-  const rowCount = [...columns.values()][0]!.length;
-  await writer.write({ rowCount, columns });
-  const files = await writer.close();
-  expect(files).toHaveLength(1);
-  return { io, file: files[0]! };
+  return writeOneFile(schema, [{ rowCount: [...columns.values()][0]!.length, columns }], extra);
 }
 
 const lower = (file: DataFile, id: number, type: PrimitiveType) =>

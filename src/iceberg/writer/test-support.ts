@@ -1,10 +1,13 @@
 /** Shared fixtures for the writer's tests (not used by production code). */
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 import type { FileIO } from '../io/fileio.js';
+import { MemoryFileIO } from '../io/memory.js';
+import type { DataFile } from '../spec/model.js';
+import { UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t, type NestedField, type Value } from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
-import { readDataFile } from './index.js';
+import { createDataWriter, readDataFile, type DataWriterOptions } from './index.js';
 
 export const ALL_TYPES: NestedField[] = [
   { id: 1, name: 'id', required: true, type: t.long },
@@ -112,4 +115,24 @@ export function comparable(values: readonly Value[]): unknown[] {
     if (v instanceof Uint8Array) return Array.from(v);
     return v;
   });
+}
+
+/** Writes `batches` with an unpartitioned data writer into memory; the one data file it made. */
+export async function writeOneFile(
+  schema: Schema,
+  batches: readonly ColumnBatch[],
+  extra: Partial<DataWriterOptions> = {},
+): Promise<{ io: MemoryFileIO; file: DataFile }> {
+  const io = new MemoryFileIO();
+  const writer = createDataWriter({
+    io,
+    schema,
+    spec: UNPARTITIONED,
+    dataLocation: 'mem://t/data',
+    ...extra,
+  });
+  for (const batch of batches) await writer.write(batch);
+  const files = await writer.close();
+  if (files.length !== 1) throw new Error(`expected one data file, got ${files.length}`);
+  return { io, file: files[0] as DataFile };
 }
