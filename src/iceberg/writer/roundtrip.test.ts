@@ -4,7 +4,7 @@ import { MemoryFileIO } from '../io/memory.js';
 import { UNPARTITIONED } from '../spec/partition.js';
 import { Schema } from '../spec/schema.js';
 import { t } from '../spec/types.js';
-import { createDataWriter, readDataFile, type ParquetCodec } from './index.js';
+import { createDataWriter, readDataFile, type DataWriterOptions, type ParquetCodec } from './index.js';
 import {
   ALL_TYPES,
   allTypesBatch,
@@ -13,24 +13,15 @@ import {
   concatBatches,
   footer,
   readAll,
+  writeFiles,
 } from './test-support.js';
 
-async function writeOne(
+const writeOne = (
   io: MemoryFileIO,
   schema: Schema,
   batches: ReturnType<typeof allTypesBatch>[],
-  extra = {},
-) {
-  const writer = createDataWriter({
-    io,
-    schema,
-    spec: UNPARTITIONED,
-    dataLocation: 'mem://t/data',
-    ...extra,
-  });
-  for (const b of batches) await writer.write(b);
-  return writer.close();
-}
+  extra: Partial<DataWriterOptions> = {},
+) => writeFiles(schema, batches, extra, io);
 
 describe('Parquet round trip', () => {
   it('writes every primitive type and reads back equal values (nulls, int64 extremes, pre-1970, unicode)', async () => {

@@ -117,13 +117,13 @@ export function comparable(values: readonly Value[]): unknown[] {
   });
 }
 
-/** Writes `batches` with an unpartitioned data writer into memory; the one data file it made. */
-export async function writeOneFile(
+/** Writes `batches` with an unpartitioned data writer (into memory unless `io` is given); the data files. */
+export async function writeFiles(
   schema: Schema,
   batches: readonly ColumnBatch[],
   extra: Partial<DataWriterOptions> = {},
-): Promise<{ io: MemoryFileIO; file: DataFile }> {
-  const io = new MemoryFileIO();
+  io: FileIO = new MemoryFileIO(),
+): Promise<DataFile[]> {
   const writer = createDataWriter({
     io,
     schema,
@@ -132,7 +132,17 @@ export async function writeOneFile(
     ...extra,
   });
   for (const batch of batches) await writer.write(batch);
-  const files = await writer.close();
+  return writer.close();
+}
+
+/** `writeFiles` into a fresh memory FileIO, which must make exactly one data file. */
+export async function writeOneFile(
+  schema: Schema,
+  batches: readonly ColumnBatch[],
+  extra: Partial<DataWriterOptions> = {},
+): Promise<{ io: MemoryFileIO; file: DataFile }> {
+  const io = new MemoryFileIO();
+  const files = await writeFiles(schema, batches, extra, io);
   if (files.length !== 1) throw new Error(`expected one data file, got ${files.length}`);
   return { io, file: files[0] as DataFile };
 }
