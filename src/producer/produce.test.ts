@@ -214,9 +214,12 @@ describe('produce (in-memory Kinesis)', () => {
     const rows = Array.from({ length: 6000 }, (_, i) =>
       JSON.stringify({ i, key: `k${i % 17}`, pad: 'p'.repeat(i % 500) }),
     );
+    // No lingering (here and below, where aggregates are counted): a slow machine must not flush
+    // a partial aggregate between reads (seen in CI under load: 12 instead of < 10).
     const { summary, fake } = await run(file('g.ndjson', rows.join('\n')), {
       aggregate: true,
       partitionKeyField: 'key',
+      lingerMs: 60_000,
     });
     expect(summary).toMatchObject({ read: 6000, sent: 6000, failed: 0 });
     expect(summary.kinesisRecords).toBeLessThan(10);
@@ -250,11 +253,11 @@ describe('produce (in-memory Kinesis)', () => {
     // Full: each but the last within a record of the limit.
     expect(one.fake.calls.slice(0, -1).every((c) => c.bytes > DEFAULT_AGGREGATE_BYTES - 300)).toBe(true);
     // Bigger aggregates: calls follow them, one each.
-    const big = await run(input, { aggregate: true, maxAggregateBytes: MAX_RECORD_BYTES });
+    const big = await run(input, { aggregate: true, maxAggregateBytes: MAX_RECORD_BYTES, lingerMs: 60_000 });
     expect(big.summary).toMatchObject({ sent: 24_000, failed: 0 });
     expect(big.fake.calls.every((c) => c.entries === 1 && c.bytes <= MAX_RECORD_BYTES)).toBe(true);
     expect(big.fake.calls.length).toBeLessThan(one.fake.calls.length);
-    const packed = await run(input, { aggregate: true, maxCallBytes: 64 * 1024 * 1024 });
+    const packed = await run(input, { aggregate: true, maxCallBytes: 64 * 1024 * 1024, lingerMs: 60_000 });
     expect(packed.summary).toMatchObject({ sent: 24_000, failed: 0 });
     expect(packed.fake.calls.length).toBeLessThan(one.fake.calls.length);
     expect(Math.max(...packed.fake.calls.map((c) => c.bytes))).toBeLessThanOrEqual(5 * 1024 * 1024);
@@ -284,7 +287,7 @@ describe('produce (in-memory Kinesis)', () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, pad: 'p'.repeat(150) }));
     const { summary, fake } = await run(
       file('d.ndjson', rows.join('\n')),
-      { aggregate: true },
+      { aggregate: true, lingerMs: 60_000 },
       { shards: 4 },
     );
     expect(summary).toMatchObject({ read: 20_000, sent: 20_000, failed: 0 });
