@@ -299,13 +299,14 @@ export function parsePartitionSpec(
 
 // ---- partition type, tuples, paths ----
 
-interface CompiledField {
+/** A partition field with its transform parsed and its source column's type (checked primitive). */
+export interface CompiledField {
   readonly field: PartitionField;
   readonly transform: Transform;
   readonly sourceType: PrimitiveType;
 }
 
-function compile(spec: PartitionSpec, schema: Schema): CompiledField[] {
+export function compilePartitionFields(spec: PartitionSpec, schema: Schema): CompiledField[] {
   return spec.fields.map((field) => {
     const source = schema.fieldOrThrow(field.sourceId);
     const type: IcebergType = source.type;
@@ -354,7 +355,7 @@ export function validatePartitionSpec(spec: PartitionSpec, schema: Schema): void
 export function partitionType(spec: PartitionSpec, schema: Schema): StructType {
   return {
     kind: 'struct',
-    fields: compile(spec, schema).map((c): NestedField => ({
+    fields: compilePartitionFields(spec, schema).map((c): NestedField => ({
       id: c.field.fieldId,
       name: c.field.name,
       required: false,
@@ -371,7 +372,7 @@ export function compilePartitioner(
   spec: PartitionSpec,
   schema: Schema,
 ): (sourceValue: (fieldId: number) => Value) => Value[] {
-  const compiled = compile(spec, schema);
+  const compiled = compilePartitionFields(spec, schema);
   return (sourceValue) => {
     const out = new Array<Value>(compiled.length);
     for (let i = 0; i < compiled.length; i++) {
@@ -405,7 +406,7 @@ export function urlFormEncode(s: string): string {
 
 /** 'created_date_day=2024-03-01/borough=QUEENS' (URL-escaped values, as Java's PartitionSpec.partitionToPath). */
 export function partitionPath(spec: PartitionSpec, schema: Schema, tuple: readonly Value[]): string {
-  const compiled = compile(spec, schema);
+  const compiled = compilePartitionFields(spec, schema);
   if (tuple.length !== compiled.length) {
     throw new FloeError(
       'internal',

@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { FloeError } from '../../errors.js';
 import type { DataFile } from '../spec/model.js';
-import { compilePartitioner, partitionPath } from '../spec/partition.js';
-import { columnTransform, parseTransform, type ColumnTransform } from '../spec/transforms.js';
-import type { PrimitiveType, Value } from '../spec/types.js';
+import { compilePartitionFields, partitionPath } from '../spec/partition.js';
+import { columnTransform, type ColumnTransform } from '../spec/transforms.js';
+import type { Value } from '../spec/types.js';
 import type { ColumnBatch } from './batch.js';
 import { compressorsFor, resolveCodec, resolveCompressionLevel } from './codecs.js';
 import { resolveMetricsModes } from './metrics.js';
@@ -159,13 +159,9 @@ export class PartitionedDataWriter implements DataWriter {
     );
     this.prefix = options.fileNamePrefix ?? randomUUID();
     this.location = trimSlashes(options.dataLocation);
-    compilePartitioner(options.spec, options.schema); // checks the spec against the schema
-    this.routing = options.spec.fields.map((f) => ({
-      sourceId: f.sourceId,
-      transform: columnTransform(
-        parseTransform(f.transform),
-        options.schema.fieldOrThrow(f.sourceId).type as PrimitiveType,
-      ),
+    this.routing = compilePartitionFields(options.spec, options.schema).map((c) => ({
+      sourceId: c.field.sourceId,
+      transform: columnTransform(c.transform, c.sourceType),
       out: [],
     }));
   }
