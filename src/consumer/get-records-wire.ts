@@ -29,14 +29,6 @@ interface MutableResponse {
   body?: unknown;
 }
 
-/** Bytes a base64 text of this length (padding included) decodes to. */
-function decodedLength(text: string): number {
-  const n = text.length;
-  if (n % 4 !== 0) return -1;
-  const pad = n === 0 ? 0 : text.charCodeAt(n - 1) !== 61 ? 0 : text.charCodeAt(n - 2) !== 61 ? 1 : 2;
-  return (n / 4) * 3 - pad;
-}
-
 function bad(what: string): never {
   throw new TypeError(`not a GetRecords response: ${what}`);
 }
@@ -114,7 +106,7 @@ export function liftBlobs(body: Buffer): { text: string; blobs: number[] } {
   return { text: parts.join(''), blobs };
 }
 
-/** Decodes the base64 at body[from, to) in pieces; null when it is not base64. */
+/** Decodes the base64 at body[from, to) in pieces (padding included); null when it is not base64. */
 function decodeBlob(body: Buffer, from: number, to: number): Buffer | null {
   const n = to - from;
   if (n % 4 !== 0) return null;
@@ -155,8 +147,9 @@ export function parseGetRecordsBody(body: Buffer): GetRecordsResult {
       const k = 2 * Number(Data.slice(1));
       data = decodeBlob(body, blobs[k] as number, blobs[k + 1] as number);
     } else {
-      data = Buffer.from(Data, 'base64');
-      if (data.length !== decodedLength(Data)) data = null;
+      // A blob left in place (its key spelled with escapes): the same decoding and check.
+      const bytes = Buffer.from(Data, 'utf8');
+      data = decodeBlob(bytes, 0, bytes.length);
     }
     if (data === null) bad(`record ${i}'s Data is not base64`);
     const arrivalMs = epochMs((r as { ApproximateArrivalTimestamp?: unknown }).ApproximateArrivalTimestamp);
