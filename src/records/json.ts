@@ -55,12 +55,16 @@ export async function* decodeText(source: AsyncIterable<Uint8Array | string>): A
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let first = true;
   let pending = false;
+  /** The text without the input's BOM (only the first text with characters can start with it). */
+  const withoutBom = (text: string): string => {
+    if (!first || text.length === 0) return text;
+    first = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
   for await (const chunk of source) {
     if (typeof chunk === 'string') {
-      if (chunk.length > 0) {
-        yield first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk;
-        first = false;
-      }
+      const text = withoutBom(chunk);
+      if (text.length > 0) yield text;
       continue;
     }
     const buf = Buffer.isBuffer(chunk)
@@ -75,10 +79,7 @@ export async function* decodeText(source: AsyncIterable<Uint8Array | string>): A
         text = decoder.decode(piece, { stream: true });
         pending = endsMidSequence(piece);
       }
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
-      }
+      text = withoutBom(text);
       if (text.length > 0) yield text;
     }
   }
